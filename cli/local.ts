@@ -1,0 +1,115 @@
+// `signps local`: one server and M workers as separate processes on this machine, talking gRPC on loopback.
+// The server's JSON log is shown (pretty if asked); each worker's goes to a file in the run directory and
+// only its warnings and errors are shown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { prettyStream } from '../shared/logging.js';
+import type { ServerOptions } from '../server/main.js';
+import type { RunSummary } from '../server/progress-reporter.js';
+import { formatSummary } from './summary-table.js';
+
+const CLI_PATH = fileURLToPath(new URL('./signps.js', import.meta.url));
+const WARN_LEVEL = 40;
+
+export interface LocalOptions {
+  server: ServerOptions;
+  pretty: boolean;
+  logLevel: string;
+}
+
+export class LocalRunError extends Error {}
+
+export async function runLocal({ server, pretty, logLevel }: LocalOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const outDir = server.out ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${server.method}`);
+  mkdirSync(outDir, { recursive: true });
+  const output: NodeJS.WritableStream = pretty ? prettyStream() : process.stdout;
+  const children: ChildProcess[] = [];
+  const stopAll = () => children.forEach((child) => child.exitCode === null && child.kill('SIGTERM'));
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
+
+  let summary: RunSummary | undefined;
+  const serverProcess = spawn(process.execPath, [CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', logLevel], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(serverProcess);
+  const exits: Array<Promise<void>> = [exitOf(serverProcess, 'server', stopAll)];
+
+  for await (const line of createInterface({ input: serverProcess.stdout! })) {
+    const entry = parseLogLine(line);
+    if (entry?.event === 'listening' && typeof entry.port === 'number') {
+      for (let i = 0; i < server.workers; i++) {
+        const worker = spawnWorker(i, entry.port, server, logLevel, outDir, output);
+        children.push(worker);
+        exits.push(exitOf(worker, `worker ${i}`, stopAll));
+      }
+    }
+    if (entry?.event === 'summary') summary = entry.summary as RunSummary;
+    output.write(line + '\n');
+  }
+  try {
+    await Promise.all(exits);
+  } finally {
+    process.off('SIGINT', stopAll);
+    process.off('SIGTERM', stopAll);
+  }
+  if (!summary) throw new LocalRunError('the server stopped without a summary; see the log above');
+  process.stdout.write('\n' + formatSummary(summary, (performance.now() - started) / 1000, outDir) + '\n');
+  return summary;
+}
+
+function spawnWorker(
+  index: number,
+  port: number,
+  server: ServerOptions,
+  logLevel: string,
+  outDir: string,
+  output: NodeJS.WritableStream,
+): ChildProcess {
+  const args = [CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`, '--backend', server.backend, '--log-level', logLevel];
+  const worker = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logFile = createWriteStream(join(outDir, `worker-${index}.log`));
+  createInterface({ input: worker.stdout! }).on('line', (line) => {
+    logFile.write(line + '\n');
+    const entry = parseLogLine(line);
+    if (typeof entry?.level === 'number' && entry.level >= WARN_LEVEL) output.write(line + '\n');
+  });
+  worker.stderr!.on('data', (data: Buffer) => process.stderr.write(`[worker ${index}] ${data}`));
+  worker.on('exit', () => logFile.end());
+  return worker;
+}
+
+function exitOf(child: ChildProcess, name: string, stopAll: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code, signal) => {
+      if (code === 0) return resolve();
+      stopAll();
+      reject(new LocalRunError(`${name} exited with ${signal ?? `code ${code}`}; see its messages above`));
+    });
+  });
+}
+
+function parseLogLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The server sub-command's flags for these options (the server listens on loopback, any free port). */
+function serverFlags(o: ServerOptions, outDir: string): string[] {
+  return [
+    '--host', '127.0.0.1', '--port', '0',
+    '--method', o.method, '--model', o.model, '--dataset', o.dataset,
+    '--workers', String(o.workers), '--rounds', String(o.rounds), '--batch-size', String(o.batchSize),
+    '--lr', String(o.learningRate), '--seed', String(o.seed),
+    '--eval-every', String(o.evalEvery), '--log-every', String(o.logEvery), '--hash-every', String(o.hashEvery),
+    '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir,
+  ];
+}

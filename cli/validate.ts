@@ -1,0 +1,61 @@
+// Turns parsed flags into typed options, refusing values that cannot work with a message that says what to do.
+import type { KernelChoice } from '../shared/kernels/kernel-set.js';
+import { ConfigError } from '../shared/errors.js';
+import { isMethodName } from '../shared/methods/method.js';
+import { PRESETS } from '../shared/methods/presets.js';
+import type { ServerOptions } from '../server/main.js';
+import type { BackendChoice } from '../worker/backend.js';
+
+export interface RunFlags {
+  method: string;
+  model: string;
+  dataset: string;
+  workers: number;
+  rounds: number;
+  'batch-size': number;
+  lr?: number;
+  seed: number;
+  'eval-every': number;
+  'log-every': number;
+  'hash-every': number;
+  kernels: string;
+  'chunk-kib': number;
+  out?: string;
+  backend: string;
+}
+
+export function integerIn(flag: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+export const MAX_WORKERS = 64;
+
+export function serverOptionsFrom(flags: RunFlags, host: string, port: number): ServerOptions {
+  if (!isMethodName(flags.method)) throw new ConfigError(`unknown method "${flags.method}"; see \`signps methods\``);
+  const learningRate = flags.lr ?? PRESETS[flags.method].defaultLearningRate;
+  if (!Number.isFinite(learningRate) || learningRate <= 0) {
+    throw new ConfigError(`--lr must be a positive number, got ${flags.lr}`);
+  }
+  return {
+    method: flags.method,
+    model: flags.model,
+    dataset: flags.dataset,
+    workers: integerIn('workers', flags.workers, 1, MAX_WORKERS),
+    rounds: integerIn('rounds', flags.rounds, 1, 100_000_000),
+    batchSize: integerIn('batch-size', flags['batch-size'], 1, 1_000_000),
+    learningRate,
+    seed: integerIn('seed', flags.seed, 0, 2 ** 32 - 1),
+    evalEvery: integerIn('eval-every', flags['eval-every'], 0, 100_000_000),
+    logEvery: integerIn('log-every', flags['log-every'], 1, 100_000_000),
+    hashEvery: integerIn('hash-every', flags['hash-every'], 0, 100_000_000),
+    kernels: flags.kernels as KernelChoice,
+    chunkBytes: 1024 * integerIn('chunk-kib', flags['chunk-kib'], 16, 4096),
+    out: flags.out,
+    backend: flags.backend as BackendChoice,
+    host,
+    port: integerIn('port', port, 0, 65535),
+  };
+}

@@ -1,0 +1,103 @@
+// `signps server`: holds the parameters, runs the rounds, serves the workers, reports progress and results.
+import * as grpc from '@grpc/grpc-js';
+import { ConnectionError } from '../shared/errors.js';
+import { kernelSet, type KernelChoice } from '../shared/kernels/kernel-set.js';
+import type { Logger } from '../shared/logging.js';
+import { resolveMethod } from '../shared/methods/method.js';
+import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
+import { selectBackend, type BackendChoice } from '../worker/backend.js';
+import { loadTask } from '../worker/task.js';
+import { Membership } from './membership.js';
+import { ParameterStore } from './parameter-store.js';
+import { ProgressReporter } from './progress-reporter.js';
+import { RoundCoordinator } from './round-coordinator.js';
+import { RunRecord } from './run-record.js';
+import { createHandlers } from './service.js';
+import { TrafficCounter } from './traffic.js';
+
+export interface ServerOptions {
+  method: string;
+  model: string;
+  dataset: string;
+  workers: number;
+  rounds: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  hashEvery: number;
+  chunkBytes: number;
+  host: string;
+  port: number;
+  kernels: KernelChoice;
+  evalEvery: number;
+  logEvery: number;
+  backend: BackendChoice;
+  out?: string;
+}
+
+/** How long the server waits, after the last round, for every worker to collect the final update. */
+const FINAL_DELIVERY_GRACE_MS = 30_000;
+
+export async function runServer(options: ServerOptions, log: Logger): Promise<void> {
+  const task = loadTask(options.dataset, options.model);
+  const d = task.model.parameterCount;
+  const method = resolveMethod(options.method, d);
+  const config: RunConfig = {
+    method: method.name,
+    model: options.model,
+    dataset: options.dataset,
+    workers: options.workers,
+    rounds: options.rounds,
+    batchSize: options.batchSize,
+    learningRate: options.learningRate,
+    seed: options.seed,
+    hashEvery: options.hashEvery,
+    parameterCount: d,
+    chunkBytes: options.chunkBytes,
+  };
+  const backend = options.evalEvery > 0 ? await selectBackend(options.backend) : undefined;
+
+  const store = new ParameterStore(task.model.initialParameters(options.seed));
+  const traffic = new TrafficCounter();
+  const record = new RunRecord(options.out);
+  const reporter = new ProgressReporter({
+    config, method, task, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
+  });
+  const coordinator = new RoundCoordinator(config, method, method.createAggregator(kernelSet(options.kernels)), store, (closed) =>
+    reporter.roundClosed(closed),
+  );
+  const membership = new Membership(options.workers);
+
+  const server = new grpc.Server(CHANNEL_OPTIONS);
+  server.addService(loadProtocol().signps.v1.ParameterServer.service, createHandlers({ config, membership, coordinator, store, traffic, log }));
+  const port = await bind(server, options.host, options.port);
+  log.info(
+    { event: 'listening', host: options.host, port, method: method.name, model: task.model.name, d, workers: options.workers, rounds: options.rounds, backend: backend?.name },
+    `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
+  );
+
+  await coordinator.lastRoundClosed;
+  await Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
+  reporter.finish();
+  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+}
+
+function bind(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
+      if (!error) return resolve(boundPort);
+      const inUse = /EADDRINUSE|address already in use/i.test(error.message);
+      reject(
+        new ConnectionError(
+          inUse
+            ? `port ${port} on ${host} is already in use; stop the other process or pick another with --port`
+            : `cannot listen on ${host}:${port} (${error.message}); check --host and --port`,
+        ),
+      );
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

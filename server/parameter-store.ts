@@ -1,0 +1,25 @@
+// The authoritative float32 parameters and the round they belong to.
+import { applyUpdate } from '../shared/methods/apply-update.js';
+import type { WireFormat } from '../shared/methods/wire-format.js';
+import { parameterHash } from '../shared/parameter-hash.js';
+
+export class ParameterStore {
+  constructor(
+    readonly parameters: Float32Array,
+    private currentRound = 0,
+  ) {}
+
+  /** The next round to be trained; equals the number of updates applied so far. */
+  get round(): number {
+    return this.currentRound;
+  }
+
+  applyRoundUpdate(format: WireFormat, payload: Uint8Array, learningRate: number): void {
+    applyUpdate(this.parameters, format, payload, learningRate);
+    this.currentRound += 1;
+  }
+
+  hash(): Buffer {
+    return parameterHash(this.parameters);
+  }
+}

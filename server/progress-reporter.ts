@@ -1,0 +1,128 @@
+// Turns closed rounds into what people and files see: a progress line every few rounds, test accuracy on the
+// server's parameters every N rounds, metrics.jsonl, and the summary at the end.
+import type { Logger } from '../shared/logging.js';
+import type { Method } from '../shared/methods/method.js';
+import type { RunConfig } from '../shared/protocol.js';
+import type { Task } from '../worker/task.js';
+import type { ParameterStore } from './parameter-store.js';
+import type { ClosedRound } from './round-coordinator.js';
+import type { RunRecord } from './run-record.js';
+import type { TrafficCounter } from './traffic.js';
+
+export interface ReporterDeps {
+  config: RunConfig;
+  method: Method;
+  task: Task;
+  store: ParameterStore;
+  traffic: TrafficCounter;
+  record: RunRecord;
+  log: Logger;
+  evalEvery: number;
+  logEvery: number;
+}
+
+export interface RunSummary {
+  method: string;
+  model: string;
+  dataset: string;
+  workers: number;
+  rounds: number;
+  parameterCount: number;
+  testAccuracy?: number;
+  testLoss?: number;
+  trainingSeconds: number;
+  medianRoundMs: number;
+  uplinkPayloadBytes: number;
+  downlinkPayloadBytes: number;
+  /** What the same rounds would have sent as float32 gradients and updates. */
+  uplinkFloat32Bytes: number;
+  downlinkFloat32Bytes: number;
+}
+
+export class ProgressReporter {
+  private startedAt?: number;
+  private lastCloseAt?: number;
+  private readonly roundMs: number[] = [];
+  private lastEvaluation?: { loss: number; accuracy: number };
+
+  constructor(private readonly deps: ReporterDeps) {}
+
+  roundClosed(closed: ClosedRound): void {
+    const now = performance.now();
+    // Round 0 includes waiting for every worker to join and load data; timing starts when it closes.
+    if (this.lastCloseAt !== undefined) this.roundMs.push(now - this.lastCloseAt);
+    this.startedAt ??= now;
+    this.lastCloseAt = now;
+
+    const { config, traffic, record, log, evalEvery, logEvery } = this.deps;
+    const finished = closed.round + 1;
+    const last = finished === config.rounds;
+    const evaluation = (evalEvery > 0 && finished % evalEvery === 0) || last ? this.evaluate() : undefined;
+    record.appendRound({
+      round: closed.round,
+      elapsedMs: now - this.startedAt,
+      meanLoss: closed.meanLoss,
+      uplinkBytes: traffic.uplinkBytes,
+      downlinkBytes: traffic.downlinkBytes,
+      aggregateMs: closed.aggregateMs,
+      testAccuracy: evaluation?.accuracy,
+      testLoss: evaluation?.loss,
+    });
+    if (evaluation || finished % logEvery === 0 || last) {
+      log.info(
+        {
+          event: 'progress',
+          round: finished,
+          of: config.rounds,
+          loss: round4(closed.meanLoss),
+          testAccuracy: evaluation ? round4(evaluation.accuracy) : undefined,
+          upMB: megabytes(traffic.uplinkBytes),
+          downMB: megabytes(traffic.downlinkBytes),
+        },
+        `round ${finished}/${config.rounds} loss ${closed.meanLoss.toFixed(4)}` +
+          (evaluation ? ` test accuracy ${(100 * evaluation.accuracy).toFixed(2)}%` : '') +
+          ` up ${megabytes(traffic.uplinkBytes)} MB down ${megabytes(traffic.downlinkBytes)} MB`,
+      );
+    }
+  }
+
+  finish(): RunSummary {
+    const { config, method, task, traffic, record, log } = this.deps;
+    const workerRounds = config.workers * config.rounds;
+    const summary: RunSummary = {
+      method: config.method,
+      model: task.model.name,
+      dataset: config.dataset,
+      workers: config.workers,
+      rounds: config.rounds,
+      parameterCount: config.parameterCount,
+      testAccuracy: this.lastEvaluation?.accuracy,
+      testLoss: this.lastEvaluation?.loss,
+      trainingSeconds: ((this.lastCloseAt ?? 0) - (this.startedAt ?? 0)) / 1000,
+      medianRoundMs: median(this.roundMs),
+      uplinkPayloadBytes: traffic.uplinkBytes,
+      downlinkPayloadBytes: traffic.downlinkBytes,
+      uplinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
+      downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
+    };
+    record.writeSummary(summary);
+    log.info({ event: 'summary', summary, uplinkFormat: method.uplink, downlinkFormat: method.downlink }, 'training finished');
+    return summary;
+  }
+
+  private evaluate(): { loss: number; accuracy: number } {
+    const { task, store } = this.deps;
+    this.lastEvaluation = task.model.evaluate(store.parameters, task.dataset.test);
+    return this.lastEvaluation;
+  }
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const megabytes = (bytes: number) => Math.round(bytes / 1e4) / 100;
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

@@ -1,0 +1,143 @@
+// The gRPC handlers: they check what arrives, translate it for the coordinator, and turn every refusal into
+// a status with a message that tells the worker what to do. Nothing here touches the parameters directly.
+import * as grpc from '@grpc/grpc-js';
+import { splitIntoChunks } from '../shared/codec/chunks.js';
+import { ProtocolError, UserFacingError } from '../shared/errors.js';
+import type { Logger } from '../shared/logging.js';
+import { PROTOCOL_VERSION, type RunConfig } from '../shared/protocol.js';
+import type { ParameterServerHandlers } from '../shared/proto-types/signps/v1/ParameterServer.js';
+import type { ContributionChunk__Output } from '../shared/proto-types/signps/v1/ContributionChunk.js';
+import { writeWithBackpressure } from '../shared/stream-writer.js';
+import type { ChunkAssembler } from '../shared/codec/chunks.js';
+import { RunFullError, type Membership } from './membership.js';
+import type { ParameterStore } from './parameter-store.js';
+import type { RoundCoordinator } from './round-coordinator.js';
+import type { TrafficCounter } from './traffic.js';
+
+export interface ServiceDeps {
+  config: RunConfig;
+  membership: Membership;
+  coordinator: RoundCoordinator;
+  store: ParameterStore;
+  traffic: TrafficCounter;
+  log: Logger;
+}
+
+export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
+  const { config, membership, coordinator, store, traffic, log } = deps;
+
+  return {
+    Join(call, callback) {
+      const { protocolVersion, workerName } = call.request;
+      if (protocolVersion !== PROTOCOL_VERSION) {
+        log.warn({ workerName, protocolVersion }, 'refused a worker speaking another protocol version');
+        return callback(
+          status(
+            grpc.status.FAILED_PRECONDITION,
+            `worker speaks protocol v${protocolVersion}, server speaks v${PROTOCOL_VERSION}; run the same signps version on both`,
+          ),
+        );
+      }
+      try {
+        const member = membership.join(workerName);
+        coordinator.addParticipant(member.workerId);
+        log.info({ workerId: member.workerId, shard: member.shardIndex, workerName, peer: call.getPeer() }, 'worker joined');
+        callback(null, { workerId: member.workerId, shardIndex: member.shardIndex, config });
+      } catch (error) {
+        const code = error instanceof RunFullError ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.INTERNAL;
+        callback(refusal(error, code, log));
+      }
+    },
+
+    FetchParameters(call) {
+      if (!membership.get(call.request.workerId)) {
+        return call.destroy(status(grpc.status.NOT_FOUND, `worker ${call.request.workerId} has not joined; join first`));
+      }
+      // A snapshot, so an update applied while the stream is in flight cannot tear it.
+      const round = store.round;
+      const snapshot = new Uint8Array(store.parameters.buffer.slice(0));
+      const chunks = [...splitIntoChunks(snapshot, config.chunkBytes)].map((c) => ({ round, ...c }));
+      writeWithBackpressure(call, chunks).then(
+        () => call.end(),
+        (error: Error) => log.warn({ err: error.message }, 'parameter stream broke off'),
+      );
+    },
+
+    PushContribution(call, callback) {
+      let assembler: ChunkAssembler | undefined;
+      let first: ContributionChunk__Output | undefined;
+      let failed = false;
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        callback(refusal(error, grpc.status.INVALID_ARGUMENT, log, first?.workerId));
+      };
+      call.on('data', (chunk: ContributionChunk__Output) => {
+        if (failed) return;
+        try {
+          if (!first) {
+            first = chunk;
+            assembler = coordinator.openContribution(chunk.workerId, chunk.round);
+          } else if (chunk.workerId !== first.workerId || chunk.round !== first.round) {
+            throw new ProtocolError('a contribution stream must carry one worker and one round');
+          }
+          assembler!.accept({ offset: chunk.offset, totalBytes: chunk.totalBytes, data: chunk.data });
+          traffic.countUplink(chunk.data.byteLength);
+        } catch (error) {
+          fail(error);
+        }
+      });
+      call.on('end', () => {
+        if (failed) return;
+        if (!first || !assembler?.complete) {
+          return fail(
+            new ProtocolError(
+              `contribution ended after ${assembler?.bytesReceived ?? 0} bytes; the whole payload is required`,
+            ),
+          );
+        }
+        callback(null, { accepted: true });
+        coordinator.commitContribution(first.workerId, first.round, first.loss);
+      });
+      call.on('error', (error) => log.debug({ err: error.message }, 'contribution stream error'));
+    },
+
+    PullUpdate(call) {
+      const { workerId, round } = call.request;
+      if (!membership.get(workerId)) {
+        return call.destroy(status(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
+      }
+      coordinator
+        .waitForUpdate(round)
+        .then(async (update) => {
+          const chunks = [...splitIntoChunks(update.payload, config.chunkBytes)];
+          const messages = chunks.map((chunk, index) => ({
+            round,
+            ...chunk,
+            ...(index === chunks.length - 1 ? { parameterHash: update.hash, stop: update.stop } : {}),
+          }));
+          await writeWithBackpressure(call, messages);
+          for (const chunk of chunks) traffic.countDownlink(chunk.data.byteLength);
+          call.end();
+          coordinator.updateDelivered(workerId, update);
+        })
+        .catch((error: unknown) => {
+          if (!call.destroyed) call.destroy(refusal(error, grpc.status.FAILED_PRECONDITION, log, workerId));
+        });
+    },
+  };
+}
+
+function status(code: grpc.status, details: string): grpc.ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
+}
+
+/** A status for the caller: the message of a user-facing error as it is, anything else as an internal error. */
+function refusal(error: unknown, code: grpc.status, log: Logger, workerId?: number): grpc.ServiceError {
+  if (error instanceof UserFacingError) {
+    log.warn({ workerId, reason: error.message }, 'refused a request');
+    return status(code, error.message);
+  }
+  log.error({ err: error, workerId }, 'internal error while serving a request');
+  return status(grpc.status.INTERNAL, 'internal server error; see the server log');
+}

@@ -1,0 +1,24 @@
+// pino everywhere: JSON lines by default (for files and machines), `--pretty` for people at a terminal.
+import { pino, type Logger, type Level } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+export interface LogOptions {
+  name: string;
+  pretty: boolean;
+  level: Level;
+}
+
+export const LOG_LEVELS: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+export function createLogger({ name, pretty: wantPretty, level }: LogOptions): Logger {
+  const options = { name, level, base: { pid: process.pid } };
+  if (!wantPretty) return pino(options, pino.destination({ sync: true }));
+  return pino(options, prettyStream());
+}
+
+/** A pino-pretty stream: also used by `signps local` to render its children's JSON lines. */
+export function prettyStream(): NodeJS.WritableStream {
+  return pretty({ sync: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' });
+}

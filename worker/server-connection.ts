@@ -1,0 +1,144 @@
+// The worker's side of the protocol: join (retrying with backoff while the server is not there yet),
+// fetch parameters, push a contribution, pull an update. Every refusal becomes a user-facing error
+// carrying the server's own explanation.
+import * as grpc from '@grpc/grpc-js';
+import { ChunkAssembler, splitIntoChunks } from '../shared/codec/chunks.js';
+import { ConnectionError, ProtocolError } from '../shared/errors.js';
+import type { Logger } from '../shared/logging.js';
+import { formatAddress, type Address } from '../shared/address.js';
+import { CHANNEL_OPTIONS, loadProtocol, PROTOCOL_VERSION } from '../shared/protocol.js';
+import type { JoinReply__Output } from '../shared/proto-types/signps/v1/JoinReply.js';
+import type { ParameterServerClient } from '../shared/proto-types/signps/v1/ParameterServer.js';
+import type { ContributionChunk } from '../shared/proto-types/signps/v1/ContributionChunk.js';
+import type { UpdateChunk__Output } from '../shared/proto-types/signps/v1/UpdateChunk.js';
+import type { ParameterChunk__Output } from '../shared/proto-types/signps/v1/ParameterChunk.js';
+import { writeWithBackpressure } from '../shared/stream-writer.js';
+
+export interface Joined {
+  workerId: number;
+  shardIndex: number;
+  config: NonNullable<JoinReply__Output['config']>;
+}
+
+export interface PulledUpdate {
+  parameterHash?: Buffer;
+  stop: boolean;
+}
+
+const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
+const JOIN_ATTEMPT_TIMEOUT_MS = 5_000;
+
+export class ServerConnection {
+  private readonly client: ParameterServerClient;
+  private readonly address: string;
+
+  constructor(address: Address, private readonly log: Logger) {
+    this.address = formatAddress(address);
+    const Client = loadProtocol().signps.v1.ParameterServer;
+    this.client = new Client(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** Joins the run, retrying with exponential backoff until `connectTimeoutMs` has passed. */
+  async join(workerName: string, connectTimeoutMs: number): Promise<Joined> {
+    const giveUpAt = Date.now() + connectTimeoutMs;
+    for (let attempt = 1, backoffMs = 250; ; attempt++, backoffMs = Math.min(backoffMs * 2, 5_000)) {
+      try {
+        const reply = await new Promise<JoinReply__Output>((resolve, reject) =>
+          this.client.join(
+            { protocolVersion: PROTOCOL_VERSION, workerName },
+            { deadline: Date.now() + JOIN_ATTEMPT_TIMEOUT_MS },
+            (error, response) => (error || !response ? reject(error) : resolve(response)),
+          ),
+        );
+        if (!reply.config) throw new ProtocolError('the server sent no run configuration; is it a signps server?');
+        return { workerId: reply.workerId, shardIndex: reply.shardIndex, config: reply.config };
+      } catch (error) {
+        const code = (error as grpc.ServiceError).code;
+        if (!RETRYABLE.has(code)) throw this.explain(error, 'join');
+        if (Date.now() + backoffMs > giveUpAt) {
+          throw new ConnectionError(
+            `no signps server answered at ${this.address} within ${Math.round(connectTimeoutMs / 1000)} s; start it first or check --server`,
+          );
+        }
+        this.log.warn({ attempt, retryInMs: backoffMs }, `server ${this.address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
+    }
+  }
+
+  /** Fills `parameters` with the server's and returns the round they belong to. */
+  fetchParameters(workerId: number, parameters: Float32Array): Promise<number> {
+    const bytes = new Uint8Array(parameters.buffer, parameters.byteOffset, parameters.byteLength);
+    const assembler = new ChunkAssembler(bytes, bytes.byteLength, 'parameters from the server');
+    let round = -1;
+    return this.readStream(
+      this.client.fetchParameters({ workerId }),
+      (chunk: ParameterChunk__Output) => {
+        round = chunk.round;
+        assembler.accept(chunk);
+      },
+      'fetch parameters',
+    ).then(() => {
+      if (!assembler.complete) throw new ProtocolError('the parameter stream ended early');
+      return round;
+    });
+  }
+
+  async push(workerId: number, round: number, payload: Uint8Array, loss: number, chunkBytes: number): Promise<void> {
+    let call: grpc.ClientWritableStream<ContributionChunk> | undefined;
+    const reply = new Promise<void>((resolve, reject) => {
+      call = this.client.pushContribution((error, response) => {
+        if (error) return reject(this.explain(error, 'push'));
+        if (!response?.accepted) return reject(new ProtocolError(`server refused the contribution: ${response?.reason}`));
+        resolve();
+      });
+    });
+    const messages = [...splitIntoChunks(payload, chunkBytes)].map((chunk) => ({ workerId, round, loss, ...chunk }));
+    await Promise.all([writeWithBackpressure(call!, messages).then(() => call!.end()), reply]);
+  }
+
+  /** Waits for the update of `round` and writes its payload into `destination` (word-aligned, sized for it). */
+  async pull(workerId: number, round: number, destination: Uint8Array, expectedBytes: number): Promise<PulledUpdate> {
+    const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`);
+    const pulled: PulledUpdate = { stop: false };
+    await this.readStream(
+      this.client.pullUpdate({ workerId, round }),
+      (chunk: UpdateChunk__Output) => {
+        assembler.accept(chunk);
+        if (chunk.parameterHash.byteLength > 0) pulled.parameterHash = chunk.parameterHash;
+        pulled.stop ||= chunk.stop;
+      },
+      'pull update',
+    );
+    if (!assembler.complete) throw new ProtocolError(`the update of round ${round} ended early`);
+    return pulled;
+  }
+
+  private readStream<T>(stream: grpc.ClientReadableStream<T>, onMessage: (message: T) => void, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      stream.on('data', (message: T) => {
+        try {
+          onMessage(message);
+        } catch (error) {
+          stream.cancel();
+          reject(error);
+        }
+      });
+      stream.on('error', (error) => reject(this.explain(error, what)));
+      stream.on('end', () => resolve());
+    });
+  }
+
+  private explain(error: unknown, what: string): Error {
+    const serviceError = error as Partial<grpc.ServiceError>;
+    if (serviceError.code === undefined) return error as Error;
+    if (RETRYABLE.has(serviceError.code)) {
+      return new ConnectionError(`lost the server at ${this.address} during ${what}: ${serviceError.details}`);
+    }
+    return new ProtocolError(`server refused ${what}: ${serviceError.details}`);
+  }
+}
