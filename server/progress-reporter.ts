@@ -37,6 +37,8 @@ export interface RunSummary {
   /** What the same rounds would have sent as float32 gradients and updates. */
   uplinkFloat32Bytes: number;
   downlinkFloat32Bytes: number;
+  /** Fingerprint of the final parameters; every worker logs its own for comparison. */
+  parameterHash: string;
 }
 
 export class ProgressReporter {
@@ -104,6 +106,7 @@ export class ProgressReporter {
       downlinkPayloadBytes: traffic.downlinkBytes,
       uplinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
+      parameterHash: this.deps.store.hash().toString('hex'),
     };
     record.writeSummary(summary);
     log.info({ event: 'summary', summary, uplinkFormat: method.uplink, downlinkFormat: method.downlink }, 'training finished');

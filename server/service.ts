@@ -41,7 +41,10 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
       try {
         const member = membership.join(workerName);
         coordinator.addParticipant(member.workerId);
-        log.info({ workerId: member.workerId, shard: member.shardIndex, workerName, peer: call.getPeer() }, 'worker joined');
+        log.info(
+          { workerId: member.workerId, shard: member.shardIndex, workerName, peer: call.getPeer() },
+          `worker ${member.workerId} "${workerName}" joined from ${call.getPeer()} (shard ${member.shardIndex}, ${membership.size}/${config.workers})`,
+        );
         callback(null, { workerId: member.workerId, shardIndex: member.shardIndex, config });
       } catch (error) {
         const code = error instanceof RunFullError ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.INTERNAL;

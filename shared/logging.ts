@@ -20,5 +20,5 @@ export function createLogger({ name, pretty: wantPretty, level }: LogOptions): L
 
 /** A pino-pretty stream: also used by `signps local` to render its children's JSON lines. */
 export function prettyStream(): NodeJS.WritableStream {
-  return pretty({ sync: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' });
+  return pretty({ sync: true, colorize: process.stdout.isTTY, ignore: 'pid,hostname', translateTime: 'HH:MM:ss', hideObject: true });
 }

@@ -67,5 +67,6 @@ async function train(connection: ServerConnection, options: WorkerOptions, log: 
     }
     if (pulled.stop) break;
   }
-  log.info({ round }, `training finished after round ${round}`);
+  const hash = parameterHash(parameters).toString('hex');
+  log.info({ event: 'finished', round, parameterHash: hash }, `training finished after round ${round}; parameters ${hash}`);
 }

@@ -1,0 +1,47 @@
+// Real processes over gRPC on loopback: `signps local` starts a server and three workers, for each method.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jsonLines, runCli } from './support/cli.js';
+
+const WORKERS = 3;
+const ROUNDS = 40;
+const D = 784 * 128 + 128 + 128 * 10 + 10; // mlp:128 on 28×28 digits
+
+const EXPECTED_UPLINK_BYTES_PER_WORKER_ROUND: Record<string, number> = {
+  signsgd: Math.ceil(D / 8),
+  sgd: 4 * D,
+  median: 4 * D,
+};
+
+for (const method of ['signsgd', 'sgd', 'median']) {
+  test(`${method}: server and ${WORKERS} workers train, stay bit-identical, and send the expected bytes`, async () => {
+    const out = mkdtempSync(join(tmpdir(), `signps-${method}-`));
+    const run = await runCli(
+      ['local', '--method', method, '--workers', String(WORKERS), '--rounds', String(ROUNDS), '--eval-every', '0', '--hash-every', '5', '--out', out],
+      180_000,
+    );
+    assert.equal(run.code, 0, run.stderr);
+
+    const rounds = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { meanLoss: number });
+    assert.equal(rounds.length, ROUNDS);
+    const mean = (xs: { meanLoss: number }[]) => xs.reduce((s, r) => s + r.meanLoss, 0) / xs.length;
+    assert.ok(mean(rounds.slice(-10)) < 0.8 * mean(rounds.slice(0, 5)), 'the training loss falls');
+
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    assert.equal(summary.parameterCount, D);
+    assert.equal(summary.uplinkPayloadBytes, WORKERS * ROUNDS * EXPECTED_UPLINK_BYTES_PER_WORKER_ROUND[method]);
+    assert.equal(summary.downlinkPayloadBytes, WORKERS * ROUNDS * EXPECTED_UPLINK_BYTES_PER_WORKER_ROUND[method]);
+
+    const workerLogs = readdirSync(out).filter((f) => f.startsWith('worker-'));
+    assert.equal(workerLogs.length, WORKERS);
+    for (const file of workerLogs) {
+      const entries = jsonLines(readFileSync(join(out, file), 'utf8'));
+      assert.ok(!entries.some((e) => e.level === 40), `${file} has no warnings (a hash mismatch would warn)`);
+      const finished = entries.find((e) => e.event === 'finished');
+      assert.equal(finished?.parameterHash, summary.parameterHash, `${file} ends bit-identical to the server`);
+    }
+  });
+}
