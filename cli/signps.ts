@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `signps` command: server, worker, local (server + workers on this machine), methods.
+import * as grpc from '@grpc/grpc-js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseAddress } from '../shared/address.js';
@@ -14,7 +15,8 @@ import { formatMethodTable } from './method-table.js';
 import { backendOption, listenOptions, loggingOptions, runOptions, workerOptions } from './options.js';
 import { integerIn, serverOptionsFrom } from './validate.js';
 
-let command = 'signps';
+const SUB_COMMANDS = ['local', 'server', 'worker', 'methods'];
+const command = SUB_COMMANDS.includes(process.argv[2]) ? `signps ${process.argv[2]}` : 'signps';
 
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
@@ -25,7 +27,6 @@ async function main(): Promise<void> {
       'Train with a server and M workers as separate processes on this machine',
       (y) => y.options({ ...runOptions, ...backendOption, ...loggingOptions }),
       async (argv) => {
-        command = 'signps local';
         await runLocal({ server: serverOptionsFrom(argv, '127.0.0.1', 0), pretty: argv.pretty, logLevel: argv['log-level'] });
       },
     )
@@ -34,7 +35,6 @@ async function main(): Promise<void> {
       'Hold the parameters and run the rounds; workers connect to it',
       (y) => y.options({ ...runOptions, ...listenOptions, ...backendOption, ...loggingOptions }),
       async (argv) => {
-        command = 'signps server';
         const log = logger('server', argv);
         await runServer(serverOptionsFrom(argv, argv.host, argv.port), log);
       },
@@ -44,7 +44,6 @@ async function main(): Promise<void> {
       'Join a server and train on the data shard it assigns',
       (y) => y.options({ ...workerOptions, ...backendOption, ...loggingOptions }),
       async (argv) => {
-        command = 'signps worker';
         const log = logger('worker', argv);
         await runWorker(
           {
@@ -64,7 +63,7 @@ async function main(): Promise<void> {
     .strict()
     .fail((message, error) => {
       if (error) throw error;
-      throw new UsageError(message);
+      throw new UsageError(message.replace(/\s*\n\s*/g, ' '));
     })
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -74,7 +73,10 @@ async function main(): Promise<void> {
 class UsageError extends Error {}
 
 function logger(name: string, argv: { pretty: boolean; 'log-level': string }): Logger {
-  return createLogger({ name, pretty: argv.pretty, level: argv['log-level'] as Level });
+  const log = createLogger({ name, pretty: argv.pretty, level: argv['log-level'] as Level });
+  // grpc-js writes its own diagnostics to stderr; they repeat what our errors already say, so keep them at debug.
+  grpc.setLogger({ error: (...parts: unknown[]) => log.debug({ grpc: parts.join(' ') }, 'grpc-js') });
+  return log;
 }
 
 main().then(
