@@ -78,7 +78,7 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
 
   await coordinator.lastRoundClosed;
   await Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
-  reporter.finish();
+  await reporter.finish();
   await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
 }
 

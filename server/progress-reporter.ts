@@ -88,7 +88,7 @@ export class ProgressReporter {
     }
   }
 
-  finish(): RunSummary {
+  async finish(): Promise<RunSummary> {
     const { config, method, task, traffic, record, log } = this.deps;
     const workerRounds = config.workers * config.rounds;
     const summary: RunSummary = {
@@ -108,8 +108,11 @@ export class ProgressReporter {
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       parameterHash: this.deps.store.hash().toString('hex'),
     };
-    record.writeSummary(summary);
-    log.info({ event: 'summary', summary, uplinkFormat: method.uplink, downlinkFormat: method.downlink }, 'training finished');
+    const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${task.model.name} on ${config.dataset}`);
+    log.info(
+      { event: 'summary', summary, chart, uplinkFormat: method.uplink, downlinkFormat: method.downlink },
+      `training finished` + (chart ? `; curves in ${chart}` : ''),
+    );
     return summary;
   }
 

@@ -1,6 +1,8 @@
-// The run's results on disk: one JSON line per closed round (metrics.jsonl) and a summary.json at the end.
+// The run's results on disk: one JSON line per closed round (metrics.jsonl), and at the end summary.json and
+// training.svg (the curves).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { trainingChartSvg } from '../shared/training-chart.js';
 
 export interface RoundRecord {
   round: number;
@@ -15,6 +17,7 @@ export interface RoundRecord {
 
 export class RunRecord {
   private readonly metricsPath?: string;
+  private readonly rounds: RoundRecord[] = [];
 
   constructor(private readonly directory: string | undefined) {
     if (directory) {
@@ -25,10 +28,17 @@ export class RunRecord {
   }
 
   appendRound(record: RoundRecord): void {
-    if (this.metricsPath) appendFileSync(this.metricsPath, JSON.stringify(record) + '\n');
+    if (!this.metricsPath) return;
+    this.rounds.push(record);
+    appendFileSync(this.metricsPath, JSON.stringify(record) + '\n');
   }
 
-  writeSummary(summary: object): void {
-    if (this.directory) writeFileSync(join(this.directory, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  /** summary.json, and training.svg with the curves; returns the chart's path. */
+  async writeSummary(summary: object, chartTitle: string): Promise<string | undefined> {
+    if (!this.directory) return undefined;
+    writeFileSync(join(this.directory, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    const chartPath = join(this.directory, 'training.svg');
+    writeFileSync(chartPath, await trainingChartSvg(this.rounds, chartTitle));
+    return chartPath;
   }
 }
