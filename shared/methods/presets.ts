@@ -1,5 +1,5 @@
 // Named methods: each preset is one pairing of a worker-side compressor and a server-side aggregator.
-// The exact rules are in the papers' terms in docs/METHODS.md.
+// The rules and the choices the papers leave open (zero, ties, even medians) are in README.md, "Methods".
 import type { AggregatorKind, CompressorKind } from './stages.js';
 import { identityCompressor } from './compressors/identity.js';
 import { signCompressor } from './compressors/sign.js';
