@@ -59,6 +59,8 @@ async function main(): Promise<void> {
     .command('methods', 'List the training methods with their stages and bits per coordinate', {}, () => {
       process.stdout.write(formatMethodTable() + '\n');
     })
+    // Every flag can also come from the environment: --batch-size as SIGNPS_BATCH_SIZE (used by the images).
+    .env('SIGNPS')
     .demandCommand(1, 'name a command: local, server, worker or methods')
     .strict()
     .fail((message, error) => {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { CHANNEL_OPTIONS, loadProtocol, PROTOCOL_VERSION } from '../shared/protocol.js';
-import { exited, runCli, startCli } from './support/cli.js';
+import { CLI_PATH, exited, REPO_ROOT, runCli, runProcess, startCli } from './support/cli.js';
 
 function oneLine(stderr: string): string {
   const lines = stderr.trim().split('\n');
@@ -29,6 +29,12 @@ test('out-of-range numbers are refused with the allowed range', async () => {
     assert.equal(run.code, 1, run.stderr);
     assert.match(oneLine(run.stderr), pattern);
   }
+});
+
+test('flags can come from SIGNPS_* environment variables, and are checked the same way', async () => {
+  const run = await runProcess(process.execPath, [CLI_PATH, 'server'], 30_000, REPO_ROOT, { SIGNPS_BATCH_SIZE: '0' });
+  assert.equal(run.code, 1);
+  assert.match(oneLine(run.stderr), /--batch-size must be a whole number from 1/);
 });
 
 test('an unknown model spec lists what is accepted', async () => {

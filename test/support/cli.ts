@@ -17,9 +17,15 @@ export function runCli(args: string[], timeoutMs = 120_000): Promise<Finished> {
   return runProcess(process.execPath, [CLI_PATH, ...args], timeoutMs);
 }
 
-export function runProcess(command: string, args: string[], timeoutMs: number, cwd = REPO_ROOT): Promise<Finished> {
+export function runProcess(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  cwd = REPO_ROOT,
+  env: Record<string, string> = {},
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
