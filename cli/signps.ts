@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     })
     // Every flag can also come from the environment: --batch-size as SIGNPS_BATCH_SIZE (used by the images).
     .env('SIGNPS')
+    // A flag given twice takes its last value, as in most command lines.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .demandCommand(1, 'name a command: local, server, worker or methods')
     .strict()
     .fail((message, error) => {

@@ -6,8 +6,10 @@ export function formatSummary(summary: RunSummary, wallSeconds: number, outDir: 
   const ratio = (payload: number, f32: number) => (payload > 0 ? `${(f32 / payload).toFixed(1)}× less` : '');
   const rows: Array<[string, string]> = [
     ['Method', `${summary.method}, ${summary.workers} workers, ${summary.rounds} rounds`],
-    ['Model', `${summary.model} on ${summary.dataset} (${summary.parameterCount.toLocaleString('en')} parameters)`],
-    ['Test accuracy', summary.testAccuracy === undefined ? 'not evaluated' : `${(100 * summary.testAccuracy).toFixed(2)}%`],
+    ['Model', `${summary.problem} (${summary.parameterCount.toLocaleString('en')} parameters)`],
+    summary.evaluation.testAccuracy === undefined
+      ? ['Result', summary.headline]
+      : ['Test accuracy', `${(100 * summary.evaluation.testAccuracy).toFixed(2)}%`],
     ['Wall time', `${wallSeconds.toFixed(1)} s (training ${summary.trainingSeconds.toFixed(1)} s, median round ${summary.medianRoundMs.toFixed(1)} ms)`],
     ['Sent up', `${mb(summary.uplinkPayloadBytes)} (float32 gradients: ${mb(summary.uplinkFloat32Bytes)}, ${ratio(summary.uplinkPayloadBytes, summary.uplinkFloat32Bytes)})`],
     ['Sent down', `${mb(summary.downlinkPayloadBytes)} (float32 updates: ${mb(summary.downlinkFloat32Bytes)}, ${ratio(summary.downlinkPayloadBytes, summary.downlinkFloat32Bytes)})`],

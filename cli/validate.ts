@@ -1,8 +1,8 @@
 // Turns parsed flags into typed options, refusing values that cannot work with a message that says what to do.
 import type { KernelChoice } from '../shared/kernels/kernel-set.js';
 import { ConfigError } from '../shared/errors.js';
-import { isMethodName } from '../shared/methods/method.js';
-import { PRESETS } from '../shared/methods/presets.js';
+import { isMethodName } from '../shared/methods/presets.js';
+import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { ServerOptions } from '../server/main.js';
 import type { BackendChoice } from '../worker/backend.js';
 
@@ -13,7 +13,13 @@ export interface RunFlags {
   workers: number;
   rounds: number;
   'batch-size': number;
-  lr?: number;
+  lr?: string;
+  'lr-schedule': string;
+  noise?: string;
+  'noise-scale'?: string;
+  momentum?: string;
+  compressor?: string;
+  aggregator?: string;
   seed: number;
   'eval-every': number;
   'log-every': number;
@@ -33,20 +39,37 @@ export function integerIn(flag: string, value: number, min: number, max: number)
 
 export const MAX_WORKERS = 64;
 
-export function serverOptionsFrom(flags: RunFlags, host: string, port: number): ServerOptions {
+function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
   if (!isMethodName(flags.method)) throw new ConfigError(`unknown method "${flags.method}"; see \`signps methods\``);
-  const learningRate = flags.lr ?? PRESETS[flags.method].defaultLearningRate;
-  if (!Number.isFinite(learningRate) || learningRate <= 0) {
-    throw new ConfigError(`--lr must be a positive number, got ${flags.lr}`);
-  }
   return {
     method: flags.method,
+    noise: flags.noise,
+    noiseScale: numberOrTheory('noise-scale', flags['noise-scale'], { positive: true }),
+    momentum: numberOrTheory('momentum', flags.momentum, { positive: false }),
+    compressor: flags.compressor,
+    aggregator: flags.aggregator,
+    learningRate: numberOrTheory('lr', flags.lr, { positive: true }),
+    lrSchedule: flags['lr-schedule'],
+  };
+}
+
+function numberOrTheory(flag: string, text: string | undefined, { positive }: { positive: boolean }): number | 'theory' | undefined {
+  if (text === undefined || text === 'theory') return text;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new ConfigError(`--${flag} must be ${positive ? 'a positive' : 'a non-negative'} number or "theory", got "${text}"`);
+  }
+  return value;
+}
+
+export function serverOptionsFrom(flags: RunFlags, host: string, port: number): ServerOptions {
+  return {
+    method: pipelineChoiceFrom(flags),
     model: flags.model,
     dataset: flags.dataset,
     workers: integerIn('workers', flags.workers, 1, MAX_WORKERS),
     rounds: integerIn('rounds', flags.rounds, 1, 100_000_000),
     batchSize: integerIn('batch-size', flags['batch-size'], 1, 1_000_000),
-    learningRate,
     seed: integerIn('seed', flags.seed, 0, 2 ** 32 - 1),
     evalEvery: integerIn('eval-every', flags['eval-every'], 0, 100_000_000),
     logEvery: integerIn('log-every', flags['log-every'], 1, 100_000_000),

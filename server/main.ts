@@ -3,10 +3,11 @@ import * as grpc from '@grpc/grpc-js';
 import { ConnectionError } from '../shared/errors.js';
 import { kernelSet, type KernelChoice } from '../shared/kernels/kernel-set.js';
 import type { Logger } from '../shared/logging.js';
-import { resolveMethod } from '../shared/methods/method.js';
+import { buildMethod } from '../shared/methods/method.js';
+import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
-import { selectBackend, type BackendChoice } from '../worker/backend.js';
-import { loadTask } from '../worker/task.js';
+import type { BackendChoice } from '../worker/backend.js';
+import { createProblem } from '../worker/problem.js';
 import { Membership } from './membership.js';
 import { ParameterStore } from './parameter-store.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -16,13 +17,12 @@ import { createHandlers } from './service.js';
 import { TrafficCounter } from './traffic.js';
 
 export interface ServerOptions {
-  method: string;
+  method: PipelineChoice;
   model: string;
   dataset: string;
   workers: number;
   rounds: number;
   batchSize: number;
-  learningRate: number;
   seed: number;
   hashEvery: number;
   chunkBytes: number;
@@ -39,29 +39,29 @@ export interface ServerOptions {
 const FINAL_DELIVERY_GRACE_MS = 30_000;
 
 export async function runServer(options: ServerOptions, log: Logger): Promise<void> {
-  const task = loadTask(options.dataset, options.model);
-  const d = task.model.parameterCount;
-  const method = resolveMethod(options.method, d);
+  const problem = await createProblem({ dataset: options.dataset, model: options.model, workers: options.workers }, options.backend);
+  const d = problem.parameterCount;
+  const resolved = resolvePipeline(options.method, { d, workers: options.workers, rounds: options.rounds });
+  const method = buildMethod(resolved.method, resolved.pipeline, resolved.learningRate, d, options.workers);
   const config: RunConfig = {
     method: method.name,
+    pipeline: resolved.pipeline,
     model: options.model,
     dataset: options.dataset,
     workers: options.workers,
     rounds: options.rounds,
     batchSize: options.batchSize,
-    learningRate: options.learningRate,
+    learningRate: resolved.learningRate,
     seed: options.seed,
     hashEvery: options.hashEvery,
     parameterCount: d,
     chunkBytes: options.chunkBytes,
   };
-  const backend = options.evalEvery > 0 ? await selectBackend(options.backend) : undefined;
-
-  const store = new ParameterStore(task.model.initialParameters(options.seed));
+  const store = new ParameterStore(problem.initialParameters(options.seed));
   const traffic = new TrafficCounter();
   const record = new RunRecord(options.out);
   const reporter = new ProgressReporter({
-    config, method, task, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
+    config, method, problem, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
   });
   const coordinator = new RoundCoordinator(config, method, method.createAggregator(kernelSet(options.kernels)), store, (closed) =>
     reporter.roundClosed(closed),
@@ -72,7 +72,10 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
   server.addService(loadProtocol().signps.v1.ParameterServer.service, createHandlers({ config, membership, coordinator, store, traffic, log }));
   const port = await bind(server, options.host, options.port);
   log.info(
-    { event: 'listening', host: options.host, port, method: method.name, model: task.model.name, d, workers: options.workers, rounds: options.rounds, backend: backend?.name },
+    {
+      event: 'listening', host: options.host, port, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,
+      problem: problem.name, d, workers: options.workers, rounds: options.rounds, evaluation: problem.backendDetail,
+    },
     `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
   );
 

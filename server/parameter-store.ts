@@ -1,6 +1,5 @@
 // The authoritative float32 parameters and the round they belong to.
-import { applyUpdate } from '../shared/methods/apply-update.js';
-import type { WireFormat } from '../shared/methods/wire-format.js';
+import { applyUpdate, type UpdateShape } from '../shared/methods/apply-update.js';
 import { parameterHash } from '../shared/parameter-hash.js';
 
 export class ParameterStore {
@@ -14,8 +13,8 @@ export class ParameterStore {
     return this.currentRound;
   }
 
-  applyRoundUpdate(format: WireFormat, payload: Uint8Array, learningRate: number): void {
-    applyUpdate(this.parameters, format, payload, learningRate);
+  applyRoundUpdate(payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
+    applyUpdate(this.parameters, payload, shape, stepSize);
     this.currentRound += 1;
   }
 

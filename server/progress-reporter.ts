@@ -1,9 +1,9 @@
-// Turns closed rounds into what people and files see: a progress line every few rounds, test accuracy on the
-// server's parameters every N rounds, metrics.jsonl, and the summary at the end.
+// Turns closed rounds into what people and files see: a progress line every few rounds, an evaluation of the
+// server's parameters every N rounds, metrics.jsonl, and the summary (and curves) at the end.
 import type { Logger } from '../shared/logging.js';
 import type { Method } from '../shared/methods/method.js';
 import type { RunConfig } from '../shared/protocol.js';
-import type { Task } from '../worker/task.js';
+import type { Evaluation, TrainingProblem } from '../worker/problem.js';
 import type { ParameterStore } from './parameter-store.js';
 import type { ClosedRound } from './round-coordinator.js';
 import type { RunRecord } from './run-record.js';
@@ -12,7 +12,7 @@ import type { TrafficCounter } from './traffic.js';
 export interface ReporterDeps {
   config: RunConfig;
   method: Method;
-  task: Task;
+  problem: TrainingProblem;
   store: ParameterStore;
   traffic: TrafficCounter;
   record: RunRecord;
@@ -23,13 +23,13 @@ export interface ReporterDeps {
 
 export interface RunSummary {
   method: string;
-  model: string;
-  dataset: string;
+  problem: string;
   workers: number;
   rounds: number;
   parameterCount: number;
-  testAccuracy?: number;
-  testLoss?: number;
+  /** The evaluation after the last round, e.g. testAccuracy and testLoss. */
+  evaluation: Record<string, number>;
+  headline: string;
   trainingSeconds: number;
   medianRoundMs: number;
   uplinkPayloadBytes: number;
@@ -45,7 +45,7 @@ export class ProgressReporter {
   private startedAt?: number;
   private lastCloseAt?: number;
   private readonly roundMs: number[] = [];
-  private lastEvaluation?: { loss: number; accuracy: number };
+  private lastEvaluation?: Evaluation;
 
   constructor(private readonly deps: ReporterDeps) {}
 
@@ -67,8 +67,8 @@ export class ProgressReporter {
       uplinkBytes: traffic.uplinkBytes,
       downlinkBytes: traffic.downlinkBytes,
       aggregateMs: closed.aggregateMs,
-      testAccuracy: evaluation?.accuracy,
-      testLoss: evaluation?.loss,
+      evaluation: evaluation?.metrics,
+      diagnostics: closed.diagnostics,
     });
     if (evaluation || finished % logEvery === 0 || last) {
       log.info(
@@ -77,48 +77,48 @@ export class ProgressReporter {
           round: finished,
           of: config.rounds,
           loss: round4(closed.meanLoss),
-          testAccuracy: evaluation ? round4(evaluation.accuracy) : undefined,
+          ...evaluation?.metrics,
           upMB: megabytes(traffic.uplinkBytes),
           downMB: megabytes(traffic.downlinkBytes),
         },
         `round ${finished}/${config.rounds} loss ${closed.meanLoss.toFixed(4)}` +
-          (evaluation ? ` test accuracy ${(100 * evaluation.accuracy).toFixed(2)}%` : '') +
+          (evaluation ? ` ${evaluation.headline}` : '') +
           ` up ${megabytes(traffic.uplinkBytes)} MB down ${megabytes(traffic.downlinkBytes)} MB`,
       );
     }
   }
 
   async finish(): Promise<RunSummary> {
-    const { config, method, task, traffic, record, log } = this.deps;
+    const { config, method, problem, traffic, record, log, store } = this.deps;
+    const evaluation = this.lastEvaluation ?? this.evaluate();
     const workerRounds = config.workers * config.rounds;
     const summary: RunSummary = {
       method: config.method,
-      model: task.model.name,
-      dataset: config.dataset,
+      problem: problem.name,
       workers: config.workers,
       rounds: config.rounds,
       parameterCount: config.parameterCount,
-      testAccuracy: this.lastEvaluation?.accuracy,
-      testLoss: this.lastEvaluation?.loss,
+      evaluation: evaluation.metrics,
+      headline: evaluation.headline,
       trainingSeconds: ((this.lastCloseAt ?? 0) - (this.startedAt ?? 0)) / 1000,
       medianRoundMs: median(this.roundMs),
       uplinkPayloadBytes: traffic.uplinkBytes,
       downlinkPayloadBytes: traffic.downlinkBytes,
       uplinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
-      parameterHash: this.deps.store.hash().toString('hex'),
+      parameterHash: store.hash().toString('hex'),
     };
-    const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${task.model.name} on ${config.dataset}`);
+    const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${problem.name}`);
     log.info(
       { event: 'summary', summary, chart, uplinkFormat: method.uplink, downlinkFormat: method.downlink },
-      `training finished` + (chart ? `; curves in ${chart}` : ''),
+      `training finished: ${evaluation.headline}` + (chart ? `; curves in ${chart}` : ''),
     );
     return summary;
   }
 
-  private evaluate(): { loss: number; accuracy: number } {
-    const { task, store } = this.deps;
-    this.lastEvaluation = task.model.evaluate(store.parameters, task.dataset.test);
+  private evaluate(): Evaluation {
+    const { problem, store } = this.deps;
+    this.lastEvaluation = problem.evaluate(store.parameters);
     return this.lastEvaluation;
   }
 }

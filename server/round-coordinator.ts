@@ -11,6 +11,7 @@ import type { ParameterStore } from './parameter-store.js';
 export interface PublishedUpdate {
   round: number;
   payload: Uint8Array;
+  contributors: number;
   /** The server's parameter hash after this update, every hash_every rounds. */
   hash?: Buffer;
   stop: boolean;
@@ -21,6 +22,7 @@ export interface ClosedRound {
   meanLoss: number;
   contributors: number;
   aggregateMs: number;
+  diagnostics?: Record<string, number | number[]>;
 }
 
 interface Participant {
@@ -62,7 +64,7 @@ export class RoundCoordinator {
 
   addParticipant(workerId: number): void {
     const d = this.config.parameterCount;
-    this.participants.set(workerId, { slot: allocatePayload(this.method.uplink, d) });
+    this.participants.set(workerId, { slot: allocatePayload(this.method.uplink, d, this.config.workers) });
   }
 
   /** Where this worker's payload for `round` goes; refuses unknown workers, wrong rounds and duplicates. */
@@ -122,7 +124,8 @@ export class RoundCoordinator {
       ordered.map((p) => p.slot),
       { round, seed: this.config.seed },
     );
-    this.store.applyRoundUpdate(this.method.downlink, downlink, this.config.learningRate);
+    const shape = { format: this.method.downlink, workers: this.config.workers, contributors: ordered.length };
+    this.store.applyRoundUpdate(downlink, shape, this.method.replicaStepSize(round));
     const aggregateMs = performance.now() - started;
 
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
@@ -133,6 +136,7 @@ export class RoundCoordinator {
     this.lastUpdate = {
       round,
       payload: downlink.slice(),
+      contributors: ordered.length,
       hash: hashDue || this.done ? this.store.hash() : undefined,
       stop: this.done,
     };

@@ -11,8 +11,9 @@ export interface RoundRecord {
   uplinkBytes: number;
   downlinkBytes: number;
   aggregateMs: number;
-  testAccuracy?: number;
-  testLoss?: number;
+  /** The problem's evaluation on the server's parameters (test accuracy, or x and |∇f| …), when due. */
+  evaluation?: Record<string, number>;
+  diagnostics?: Record<string, number | number[]>;
 }
 
 export class RunRecord {

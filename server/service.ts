@@ -117,6 +117,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
           const messages = chunks.map((chunk, index) => ({
             round,
             ...chunk,
+            contributors: update.contributors,
             ...(index === chunks.length - 1 ? { parameterHash: update.hash, stop: update.stop } : {}),
           }));
           await writeWithBackpressure(call, messages);

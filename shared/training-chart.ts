@@ -1,4 +1,5 @@
-// The training curves as an SVG a person can open: mean training loss and test accuracy against the round.
+// The training curves as an SVG a person can open: mean training loss and the problem's first evaluation metric
+// (test accuracy, or x for the analytic problems) against the round.
 // Drawn with Vega-Lite (declarative spec, rendered headless by Vega without a browser or canvas).
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
@@ -6,14 +7,17 @@ import * as vegaLite from 'vega-lite';
 export interface CurvePoint {
   round: number;
   meanLoss: number;
-  testAccuracy?: number;
+  evaluation?: Record<string, number>;
 }
 
 export async function trainingChartSvg(points: CurvePoint[], title: string): Promise<string> {
-  const values = points.flatMap((p) => [
-    { round: p.round + 1, value: p.meanLoss, series: 'training loss (mean of workers)' },
-    ...(p.testAccuracy === undefined ? [] : [{ round: p.round + 1, value: p.testAccuracy, series: 'test accuracy' }]),
-  ]);
+  const values = points.flatMap((p) => {
+    const [metric, value] = Object.entries(p.evaluation ?? {})[0] ?? [];
+    return [
+      { round: p.round + 1, value: p.meanLoss, series: 'training loss (mean of workers)' },
+      ...(metric === undefined ? [] : [{ round: p.round + 1, value, series: metric }]),
+    ];
+  });
   const spec: vegaLite.TopLevelSpec = {
     title,
     data: { values },

@@ -4,14 +4,12 @@ import type { Address } from '../shared/address.js';
 import { ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
 import { applyUpdate } from '../shared/methods/apply-update.js';
-import { resolveMethod } from '../shared/methods/method.js';
+import { buildMethod } from '../shared/methods/method.js';
 import { allocatePayload } from '../shared/methods/wire-format.js';
 import { parameterHash } from '../shared/parameter-hash.js';
-import { selectBackend, type BackendChoice } from './backend.js';
-import { BatchSampler } from './data/batches.js';
-import { iidShard } from './data/partition.js';
+import type { BackendChoice } from './backend.js';
+import { createProblem } from './problem.js';
 import { ServerConnection } from './server-connection.js';
-import { loadTask } from './task.js';
 
 export interface WorkerOptions {
   server: Address;
@@ -32,33 +30,34 @@ export async function runWorker(options: WorkerOptions, log: Logger): Promise<vo
 async function train(connection: ServerConnection, options: WorkerOptions, log: Logger): Promise<void> {
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const { workerId, shardIndex, config } = await connection.join(name, options.connectTimeoutMs);
-  const backend = await selectBackend(options.backend);
-  log.info({ workerId, shard: shardIndex, method: config.method, model: config.model, backend: backend.name }, `joined as worker ${workerId} (shard ${shardIndex}); tfjs backend ${backend.name}: ${backend.detail}`);
-
-  const { dataset, model } = loadTask(config.dataset, config.model);
-  const d = model.parameterCount;
+  const problem = await createProblem({ dataset: config.dataset, model: config.model, workers: config.workers }, options.backend);
+  log.info(
+    { workerId, shard: shardIndex, method: config.method, problem: problem.name, compute: problem.backendDetail },
+    `joined as worker ${workerId} (shard ${shardIndex}) for ${config.method} on ${problem.name}; computing with ${problem.backendDetail}`,
+  );
+  const d = problem.parameterCount;
   if (d !== config.parameterCount) {
     throw new ProtocolError(
       `model ${config.model} has ${d} parameters here but ${config.parameterCount} on the server; run the same signps version on both`,
     );
   }
-  const method = resolveMethod(config.method, d);
-  const compressor = method.createCompressor();
-  const shard = iidShard(dataset.train.count, shardIndex, config.workers, config.seed);
-  const sampler = new BatchSampler(dataset.train, shard, config.batchSize, config.seed * 7919 + shardIndex);
+  if (!config.pipeline) throw new ProtocolError('the server sent no method pipeline; run the same signps version on both');
+  const method = buildMethod(config.method, config.pipeline, config.learningRate, d, config.workers);
+  const encoder = method.createEncoder(config.seed, shardIndex);
+  const oracle = problem.createOracle(shardIndex, config.workers, { batchSize: config.batchSize, seed: config.seed });
 
   const parameters = new Float32Array(d);
   const gradient = new Float32Array(d);
-  const update = allocatePayload(method.downlink, d);
+  const update = allocatePayload(method.downlink, d, config.workers);
   let round = await connection.fetchParameters(workerId, parameters);
-  log.info({ round, shardSize: shard.length, d }, `training from round ${round} on ${shard.length} examples`);
+  log.info({ round, d }, `training from round ${round}`);
 
   for (;;) {
-    const batch = sampler.next();
-    const loss = model.lossAndGradient(parameters, batch.x, batch.labels, batch.size, gradient);
-    await connection.push(workerId, round, compressor.compress(gradient), loss, config.chunkBytes);
+    const loss = oracle.lossAndGradient(parameters, round, gradient);
+    await connection.push(workerId, round, encoder.encode(gradient, round), loss, config.chunkBytes);
     const pulled = await connection.pull(workerId, round, update, method.downlinkBytes);
-    applyUpdate(parameters, method.downlink, update, config.learningRate);
+    const shape = { format: method.downlink, workers: config.workers, contributors: pulled.contributors };
+    applyUpdate(parameters, update, shape, method.replicaStepSize(round));
     round += 1;
 
     if (pulled.parameterHash && !parameterHash(parameters).equals(pulled.parameterHash)) {

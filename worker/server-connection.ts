@@ -23,6 +23,7 @@ export interface Joined {
 export interface PulledUpdate {
   parameterHash?: Buffer;
   stop: boolean;
+  contributors: number;
 }
 
 const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
@@ -104,13 +105,14 @@ export class ServerConnection {
   /** Waits for the update of `round` and writes its payload into `destination` (word-aligned, sized for it). */
   async pull(workerId: number, round: number, destination: Uint8Array, expectedBytes: number): Promise<PulledUpdate> {
     const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`);
-    const pulled: PulledUpdate = { stop: false };
+    const pulled: PulledUpdate = { stop: false, contributors: 0 };
     await this.readStream(
       this.client.pullUpdate({ workerId, round }),
       (chunk: UpdateChunk__Output) => {
         assembler.accept(chunk);
         if (chunk.parameterHash.byteLength > 0) pulled.parameterHash = chunk.parameterHash;
         pulled.stop ||= chunk.stop;
+        pulled.contributors = chunk.contributors;
       },
       'pull update',
     );

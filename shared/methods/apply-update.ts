@@ -1,37 +1,64 @@
 // The replica step x ← x − γ·u, shared by the server and every worker. Both sides run this same code on the
 // same bytes, so their float32 parameters stay bit-identical (checked by hash every few rounds).
 import { signWordCount } from '../codec/sign-bits.js';
-import { asFloat32, asSignWords, assertNever, type WireFormat } from './wire-format.js';
+import { asFloat32, assertNever, wordRegions, type WireFormat } from './wire-format.js';
+
+export interface UpdateShape {
+  format: WireFormat;
+  /** M, the configured number of workers: fixes the layout of formats that depend on it. */
+  workers: number;
+  /** How many contributions this update aggregates (SSDM's S = 2c − m). */
+  contributors: number;
+}
 
 /** `payload` must be word-aligned (see allocatePayload). */
-export function applyUpdate(
-  parameters: Float32Array,
-  format: WireFormat,
-  payload: Uint8Array,
-  learningRate: number,
-): void {
+export function applyUpdate(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
   const d = parameters.length;
+  const { format, workers, contributors } = shape;
   switch (format) {
     case 'f32': {
       const update = asFloat32(payload, d);
-      for (let j = 0; j < d; j++) parameters[j] -= learningRate * update[j];
+      for (let j = 0; j < d; j++) parameters[j] -= stepSize * update[j];
       return;
     }
     case 'sign-bits': {
-      // bit 1 = negative: x ← x − γ·(1 − 2·bit)
-      const words = asSignWords(payload, d);
-      const wordCount = signWordCount(d);
-      for (let w = 0; w < wordCount; w++) {
-        const word = words[w];
-        const base = w << 5;
-        const end = Math.min(32, d - base);
-        for (let k = 0; k < end; k++) {
-          parameters[base + k] -= learningRate * (1 - 2 * ((word >>> k) & 1));
-        }
-      }
+      const [signs] = wordRegions(payload, format, d, workers);
+      forEachCoordinate(d, (w, k, j) => {
+        parameters[j] -= stepSize * (1 - 2 * ((signs[w] >>> k) & 1));
+      });
       return;
     }
+    case 'sign-bits+ties': {
+      const [signs, ties] = wordRegions(payload, format, d, workers);
+      forEachCoordinate(d, (w, k, j) => {
+        if ((ties[w] >>> k) & 1) return;
+        parameters[j] -= stepSize * (1 - 2 * ((signs[w] >>> k) & 1));
+      });
+      return;
+    }
+    case 'count-planes': {
+      // x ← x − (γ/M)·S with S = 2c − m (Safaryan & Richtárik, Alg. 3).
+      const planes = wordRegions(payload, format, d, workers);
+      const scale = stepSize / workers;
+      forEachCoordinate(d, (w, k, j) => {
+        let count = 0;
+        for (let p = 0; p < planes.length; p++) count |= ((planes[p][w] >>> k) & 1) << p;
+        parameters[j] -= scale * (2 * count - contributors);
+      });
+      return;
+    }
+    case 'scaled-sign-bits':
+      throw new Error('scaled-sign-bits is an uplink format; no aggregator sends it down');
     default:
       assertNever(format);
+  }
+}
+
+function forEachCoordinate(d: number, visit: (word: number, lane: number, j: number) => void): void {
+  const words = signWordCount(d);
+  for (let w = 0; w < words; w++) {
+    const base = w << 5;
+    const end = Math.min(32, d - base);
+    for (let k = 0; k < end; k++) visit(w, k, base + k);
   }
 }

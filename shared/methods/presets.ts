@@ -1,45 +1,114 @@
-// Named methods: each preset is one pairing of a worker-side compressor and a server-side aggregator.
-// The rules and the choices the papers leave open (zero, ties, even medians) are in README.md, "Methods".
-import type { AggregatorKind, CompressorKind } from './stages.js';
-import { identityCompressor } from './compressors/identity.js';
-import { signCompressor } from './compressors/sign.js';
-import { meanAggregator } from './aggregators/mean.js';
-import { voteAggregator } from './aggregators/vote.js';
-import { medianAggregator } from './aggregators/median.js';
+// Named methods: each preset is a default pipeline (noise, momentum, compressor, aggregator) and step size.
+// Any stage can be overridden from the command line; a preset is only a name for one configuration.
+// The exact rules, and the choices the papers leave open, are in README.md ("Methods").
+
+export type Theory = 'theory';
 
 export interface Preset {
   readonly summary: string;
   readonly paper: string;
-  /** γ used when --lr is not given: signs need small steps, float updates larger ones. */
-  readonly defaultLearningRate: number;
-  readonly compressor: CompressorKind;
-  readonly aggregator: AggregatorKind;
+  readonly noise?: { distribution: 'gaussian'; scale: number | Theory };
+  readonly momentum?: number | Theory;
+  readonly compressor: string;
+  readonly aggregator: string;
+  readonly learningRate: number;
+  /** γ from the paper's analysis for T rounds and d parameters, offered by `--lr theory`. */
+  readonly theoryLearningRate?: (rounds: number, d: number) => number;
 }
 
 export const PRESETS = {
   sgd: {
-    summary: 'workers send float32 gradients, the server averages them',
+    summary: 'float32 gradients, averaged',
     paper: 'distributed SGD (baseline)',
-    defaultLearningRate: 0.1,
-    compressor: identityCompressor,
-    aggregator: meanAggregator,
+    compressor: 'identity',
+    aggregator: 'mean',
+    learningRate: 0.1,
   },
   signsgd: {
-    summary: 'workers send sign(g) as bits, the server takes the majority vote',
-    paper: 'Bernstein et al. 2018; Chen et al. 2020 Alg. 1; Safaryan & Richtárik 2021 Alg. 2',
-    defaultLearningRate: 0.001,
-    compressor: signCompressor,
-    aggregator: voteAggregator,
+    summary: 'signs, majority vote',
+    paper: 'Bernstein et al. 2018; Chen et al. 2020 Alg. 1; Safaryan & Richtárik Alg. 2',
+    compressor: 'sign',
+    aggregator: 'vote',
+    learningRate: 0.001,
+  },
+  signum: {
+    summary: 'signs of local momentum, majority vote',
+    paper: 'Bernstein et al. 2018 (Signum)',
+    momentum: 0.9,
+    compressor: 'sign',
+    aggregator: 'vote',
+    learningRate: 0.001,
   },
   median: {
-    summary: 'workers send float32 gradients, the server takes the coordinate-wise median',
+    summary: 'float32 gradients, coordinate-wise median',
     paper: 'Yin et al. 2018; Chen et al. 2020 Alg. 2 (medianSGD)',
-    defaultLearningRate: 0.1,
-    compressor: identityCompressor,
-    aggregator: medianAggregator,
+    compressor: 'identity',
+    aggregator: 'median',
+    learningRate: 0.1,
+  },
+  'noisy-signsgd': {
+    summary: 'signs of gradient + b·ξ, majority vote',
+    paper: 'Chen et al. 2020 Alg. 3',
+    noise: { distribution: 'gaussian', scale: 0.001 },
+    compressor: 'sign',
+    aggregator: 'vote',
+    learningRate: 0.001,
+    theoryLearningRate: (rounds, d) => 1 / Math.sqrt(rounds * d),
+  },
+  'noisy-median': {
+    summary: 'gradient + b·ξ as float32, coordinate-wise median',
+    paper: 'Chen et al. 2020 Alg. 4',
+    noise: { distribution: 'gaussian', scale: 0.001 },
+    compressor: 'identity',
+    aggregator: 'median',
+    learningRate: 0.1,
+    theoryLearningRate: (rounds, d) => 1 / (rounds * d) ** (2 / 3),
+  },
+  ssdm: {
+    summary: 'stochastic signs of local momentum, summed; counts sent down',
+    paper: 'Safaryan & Richtárik 2021 Alg. 3 (SSDM)',
+    momentum: 'theory',
+    compressor: 'stochastic-sign',
+    aggregator: 'sum',
+    // E[s̃ign(m)_j] = m_j/‖m‖₂: steps are ~√d smaller than sign steps, so γ is larger than signSGD's.
+    learningRate: 0.1,
+    theoryLearningRate: (rounds) => 1 / rounds ** 0.75,
+  },
+  'sto-sign': {
+    summary: '‖g‖·s̃ign(g) (bits + one float), averaged',
+    paper: 'Safaryan & Richtárik 2019 App. E',
+    compressor: 'sto-sign',
+    aggregator: 'mean',
+    // Unbiased but each coordinate carries ±‖g‖₂: far more variance than SGD, so a smaller γ.
+    learningRate: 0.01,
+  },
+  'ef-signsgd': {
+    summary: 'scaled signs with error feedback, averaged',
+    paper: 'Karimireddy et al. 2019 (EF-SignSGD)',
+    compressor: 'scaled-sign-ef',
+    aggregator: 'mean',
+    learningRate: 0.1,
+  },
+  'trimmed-mean': {
+    summary: 'float32 gradients, coordinate-wise trimmed mean (β = 0.1)',
+    paper: 'Yin et al. 2018',
+    compressor: 'identity',
+    aggregator: 'trimmed-mean',
+    learningRate: 0.1,
+  },
+  krum: {
+    summary: 'float32 gradients, multi-Krum (f = 1; needs M ≥ 5)',
+    paper: 'Blanchard et al. 2017',
+    compressor: 'identity',
+    aggregator: 'krum',
+    learningRate: 0.1,
   },
 } as const satisfies Record<string, Preset>;
 
 export type MethodName = keyof typeof PRESETS;
 
 export const METHOD_NAMES = Object.keys(PRESETS) as MethodName[];
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(PRESETS, name);
+}

@@ -1,18 +1,40 @@
-// The two halves of a method: what a worker does to its gradient before sending (compressor), and what
-// the server does with the M contributions (aggregator). Each kind declares its wire formats up front so
-// a pairing can be checked before anything runs. Presets name one pairing; see presets.ts.
+// The stages a method is made of. Worker side: noise and momentum (worker-stages.ts), then a compressor that
+// turns the vector into the uplink payload. Server side: an aggregator that turns the M payloads into the
+// downlink payload. Each kind declares its wire formats, so a pipeline is checked before anything runs.
+// A new compressor or aggregator is one file plus a line in stage-registry.ts.
 import type { KernelSet } from '../kernels/kernel-set.js';
+import type { Xoshiro128 } from '../random/xoshiro128.js';
 import type { WireFormat } from './wire-format.js';
 
+export interface CompressorContext {
+  d: number;
+  /** This worker's own stream, for stochastic compressors. */
+  rng: Xoshiro128;
+  learningRateAt(round: number): number;
+}
+
 export interface Compressor {
-  /** The wire payload for this gradient; may be a view of an internal buffer, valid until the next call. */
-  compress(gradient: Float32Array): Uint8Array;
+  /** The wire payload for this vector; may be a view of an internal buffer, valid until the next call. */
+  compress(vector: Float32Array, round: number): Uint8Array;
 }
 
 export interface CompressorKind {
   readonly name: string;
   readonly uplink: WireFormat;
-  create(d: number): Compressor;
+  readonly summary: string;
+  /** The compressor multiplies by γ itself (error feedback), so replicas step with γ = 1. */
+  readonly appliesLearningRate?: boolean;
+  create(context: CompressorContext): Compressor;
+}
+
+export interface AggregatorContext {
+  d: number;
+  /** M, the configured number of workers (fixes downlink sizes that depend on it). */
+  workers: number;
+  uplink: WireFormat;
+  kernels: KernelSet;
+  /** The aggregator's parameter (trimmed-mean: fraction cut from each end; krum: f), already checked. */
+  parameter: number;
 }
 
 export interface RoundContext {
@@ -25,9 +47,19 @@ export interface Aggregator {
   aggregate(contributions: Uint8Array[], context: RoundContext): Uint8Array;
 }
 
+export interface AggregatorParameter {
+  readonly name: string;
+  readonly defaultValue: number;
+  /** Why this value cannot work with M workers, or undefined if it can. */
+  problem(value: number, workers: number): string | undefined;
+}
+
 export interface AggregatorKind {
   readonly name: string;
-  readonly uplink: WireFormat;
+  readonly accepts: readonly WireFormat[];
   readonly downlink: WireFormat;
-  create(d: number, kernels: KernelSet): Aggregator;
+  readonly summary: string;
+  readonly maxWorkers: number;
+  readonly parameter?: AggregatorParameter;
+  create(context: AggregatorContext): Aggregator;
 }

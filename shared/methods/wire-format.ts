@@ -1,38 +1,70 @@
 // What a payload looks like on the wire, and the aligned buffers both ends decode it in.
-// Buffers are padded to whole 32-bit words so sign bits can be read as Uint32Array and floats as Float32Array
-// without copying (a Buffer from the network may start at any byte offset; ours never does).
+// Every region of a payload starts on a 32-bit word so bits read as Uint32Array and floats as Float32Array
+// without copying; only the last region is trimmed to its exact bytes on the wire. Buffers are allocated
+// padded to whole words (a Buffer from the network may start at any offset; ours never do).
 import { signPayloadBytes, signWordCount } from '../codec/sign-bits.js';
+import { countBits } from '../kernels/sign-sum.js';
 
-export type WireFormat = 'f32' | 'sign-bits';
+export type WireFormat =
+  /** float32 per coordinate */
+  | 'f32'
+  /** one sign bit per coordinate (1 = −1) */
+  | 'sign-bits'
+  /** one float32 scale, then sign bits: scale·(±1) per coordinate */
+  | 'scaled-sign-bits'
+  /** sign bits, then a tie mask (1 = this coordinate is 0) */
+  | 'sign-bits+ties'
+  /** k = ⌈log2(M+1)⌉ bit-planes of the per-coordinate count of +1 votes */
+  | 'count-planes';
 
-/** Bits per coordinate, for tables and help text. */
-export function bitsPerCoordinate(format: WireFormat): number {
+export const WIRE_FORMAT_SUMMARY: Record<WireFormat, string> = {
+  f32: '32',
+  'sign-bits': '1',
+  'scaled-sign-bits': '1 (+32 per message)',
+  'sign-bits+ties': '2',
+  'count-planes': '⌈log2(M+1)⌉',
+};
+
+/** Bit regions of a format, each padded to a word except the last on the wire. */
+function regionWords(format: WireFormat, d: number, m: number): { words: number[]; lastBytes: number } {
+  const bitWords = signWordCount(d);
   switch (format) {
     case 'f32':
-      return 32;
+      return { words: [d], lastBytes: 4 * d };
     case 'sign-bits':
-      return 1;
+      return { words: [bitWords], lastBytes: signPayloadBytes(d) };
+    case 'scaled-sign-bits':
+      return { words: [1, bitWords], lastBytes: signPayloadBytes(d) };
+    case 'sign-bits+ties':
+      return { words: [bitWords, bitWords], lastBytes: signPayloadBytes(d) };
+    case 'count-planes':
+      return { words: new Array<number>(countBits(m)).fill(bitWords), lastBytes: signPayloadBytes(d) };
     default:
       return assertNever(format);
   }
 }
 
-/** Exact payload length in bytes for a d-parameter model. */
-export function payloadBytes(format: WireFormat, d: number): number {
-  switch (format) {
-    case 'f32':
-      return 4 * d;
-    case 'sign-bits':
-      return signPayloadBytes(d);
-    default:
-      return assertNever(format);
-  }
+/** Exact payload length in bytes for a d-parameter model and M workers. */
+export function payloadBytes(format: WireFormat, d: number, m: number): number {
+  const { words, lastBytes } = regionWords(format, d, m);
+  return 4 * words.slice(0, -1).reduce((sum, w) => sum + w, 0) + lastBytes;
 }
 
-/** A zeroed, word-aligned buffer big enough for the payload and its padding. */
-export function allocatePayload(format: WireFormat, d: number): Uint8Array {
-  const words = format === 'f32' ? d : signWordCount(d);
-  return new Uint8Array(new ArrayBuffer(4 * words));
+/** A zeroed, word-aligned buffer for the payload and its padding. */
+export function allocatePayload(format: WireFormat, d: number, m: number): Uint8Array {
+  const { words } = regionWords(format, d, m);
+  return new Uint8Array(4 * words.reduce((sum, w) => sum + w, 0));
+}
+
+/** The payload's regions as word views, in order. */
+export function wordRegions(payload: Uint8Array, format: WireFormat, d: number, m: number): Uint32Array[] {
+  const { words } = regionWords(format, d, m);
+  let offset = payload.byteOffset;
+  return words.map((count) => {
+    const view = new Uint32Array(payload.buffer, offset, count);
+    offset += 4 * count;
+    return view;
+  });
 }
 
 export function asFloat32(payload: Uint8Array, d: number): Float32Array {
@@ -41,6 +73,14 @@ export function asFloat32(payload: Uint8Array, d: number): Float32Array {
 
 export function asSignWords(payload: Uint8Array, d: number): Uint32Array {
   return new Uint32Array(payload.buffer, payload.byteOffset, signWordCount(d));
+}
+
+/** scaled-sign-bits: the scale and the sign words. */
+export function asScaledSigns(payload: Uint8Array, d: number): { scale: Float32Array; words: Uint32Array } {
+  return {
+    scale: new Float32Array(payload.buffer, payload.byteOffset, 1),
+    words: new Uint32Array(payload.buffer, payload.byteOffset + 4, signWordCount(d)),
+  };
 }
 
 export function assertNever(value: never): never {

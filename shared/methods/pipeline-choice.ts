@@ -1,0 +1,83 @@
+// From what the user asked for (a preset, maybe with stages overridden) to a complete pipeline with every
+// number resolved — the form the server sends to workers. "theory" values follow the papers' analyses.
+import { ConfigError } from '../errors.js';
+import { NOISE_DISTRIBUTIONS } from '../random/noise.js';
+import type { Pipeline__Output as Pipeline } from '../proto-types/signps/v1/Pipeline.js';
+import { isMethodName, METHOD_NAMES, PRESETS, type MethodName, type Preset } from './presets.js';
+import { aggregatorNamed } from './stage-registry.js';
+
+export type { Pipeline };
+
+export interface PipelineChoice {
+  method: string;
+  noise?: string;
+  noiseScale?: number | 'theory';
+  momentum?: number | 'theory';
+  compressor?: string;
+  /** name or name:parameter, e.g. trimmed-mean:0.2 or krum:2 */
+  aggregator?: string;
+  learningRate?: number | 'theory';
+  lrSchedule?: string;
+}
+
+export interface RunShape {
+  d: number;
+  workers: number;
+  rounds: number;
+}
+
+export interface ResolvedMethod {
+  method: MethodName;
+  pipeline: Pipeline;
+  learningRate: number;
+}
+
+export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape): ResolvedMethod {
+  if (!isMethodName(choice.method)) {
+    throw new ConfigError(`unknown method "${choice.method}"; choose one of: ${METHOD_NAMES.join(', ')}`);
+  }
+  const preset: Preset = PRESETS[choice.method];
+  const [aggregatorName, parameterText] = (choice.aggregator ?? preset.aggregator).split(':');
+  const aggregator = aggregatorNamed(aggregatorName);
+  const aggregatorParameter = parameterText === undefined ? aggregator.parameter?.defaultValue ?? 0 : Number(parameterText);
+  if (parameterText !== undefined && !aggregator.parameter) {
+    throw new ConfigError(`aggregator ${aggregator.name} takes no parameter; write just "${aggregator.name}"`);
+  }
+
+  const noise = choice.noise ?? preset.noise?.distribution ?? 'none';
+  if (noise !== 'none' && !(NOISE_DISTRIBUTIONS as readonly string[]).includes(noise)) {
+    throw new ConfigError(`unknown noise "${noise}"; choose none, ${NOISE_DISTRIBUTIONS.join(', ')}`);
+  }
+  const noiseScaleChoice = choice.noiseScale ?? preset.noise?.scale ?? 0;
+  // Chen et al.: b = (T·d)^{1/4} for noisy signSGD (Thm 3), (T·d)^{1/6} for noisy medianSGD (Thm 4).
+  const noiseExponent = aggregator.downlink === 'f32' ? 1 / 6 : 1 / 4;
+  const noiseScale = noiseScaleChoice === 'theory' ? (rounds * d) ** noiseExponent : noiseScaleChoice;
+
+  const momentumChoice = choice.momentum ?? preset.momentum ?? 0;
+  // Safaryan & Richtárik, Thm 4: β = 1 − 1/√K.
+  const momentum = momentumChoice === 'theory' ? 1 - 1 / Math.sqrt(rounds) : momentumChoice;
+
+  let learningRate: number;
+  if (choice.learningRate === 'theory') {
+    if (!preset.theoryLearningRate) {
+      throw new ConfigError(`method ${choice.method} has no step size from theory; give --lr a number`);
+    }
+    learningRate = preset.theoryLearningRate(rounds, d);
+  } else {
+    learningRate = choice.learningRate ?? preset.learningRate;
+  }
+
+  return {
+    method: choice.method,
+    learningRate,
+    pipeline: {
+      noise: noise === 'none' ? '' : noise,
+      noiseScale: noise === 'none' ? 0 : noiseScale,
+      momentum,
+      compressor: choice.compressor ?? preset.compressor,
+      aggregator: aggregator.name,
+      aggregatorParameter,
+      lrSchedule: choice.lrSchedule ?? 'constant',
+    },
+  };
+}

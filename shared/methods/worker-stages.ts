@@ -1,0 +1,29 @@
+// The worker's stages before compression, each optional and composable with any compressor:
+// noise g + b·ξ (Chen et al. 2020, Alg. 3/4) and momentum m ← β·m + (1−β)·g (Bernstein et al. 2018, Signum;
+// Safaryan & Richtárik, Alg. 3). Momentum starts at the first vector it sees (SSDM: m_i starts at the first
+// gradient). The state — momentum buffer, noise stream — belongs to the worker's pipeline, nowhere else.
+import { addNoise, type NoiseDistribution } from '../random/noise.js';
+import type { Xoshiro128 } from '../random/xoshiro128.js';
+
+export type VectorStage = (vector: Float32Array) => Float32Array;
+
+export function noiseStage(distribution: NoiseDistribution, scale: number, rng: Xoshiro128): VectorStage {
+  return (vector) => {
+    addNoise(vector, distribution, scale, rng);
+    return vector;
+  };
+}
+
+export function momentumStage(beta: number, d: number): VectorStage {
+  const momentum = new Float32Array(d);
+  let started = false;
+  return (vector) => {
+    if (!started) {
+      momentum.set(vector);
+      started = true;
+    } else {
+      for (let j = 0; j < d; j++) momentum[j] = beta * momentum[j] + (1 - beta) * vector[j];
+    }
+    return momentum;
+  };
+}

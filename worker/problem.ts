@@ -1,0 +1,39 @@
+// What a run trains, as the training loop sees it: d parameters, their initial values, a gradient oracle per
+// worker (its own data shard or its own local loss), and an evaluation on the server's parameters.
+// Image data sets with tfjs models and the analytic problems of the papers both fit this shape; the analytic
+// ones never load TensorFlow.js.
+import type { BackendChoice } from './backend.js';
+import { analyticProblem, isAnalyticModel } from './problems/analytic-registry.js';
+
+export interface WorkerOracle {
+  /** Loss on this round's sample and its gradient, written into `gradientOut`. */
+  lossAndGradient(parameters: Float32Array, round: number, gradientOut: Float32Array): number;
+}
+
+export interface Evaluation {
+  /** One line for progress logs, e.g. "test accuracy 90.12%" or "x = 2.0005, |∇f| = 2.3328". */
+  headline: string;
+  metrics: Record<string, number>;
+}
+
+export interface TrainingProblem {
+  readonly name: string;
+  readonly parameterCount: number;
+  initialParameters(seed: number): Float32Array;
+  createOracle(shardIndex: number, workers: number, options: { batchSize: number; seed: number }): WorkerOracle;
+  evaluate(parameters: Float32Array): Evaluation;
+  /** For the log: which compute backend this problem runs on, and why. */
+  readonly backendDetail: string;
+}
+
+export interface ProblemSpec {
+  dataset: string;
+  model: string;
+  workers: number;
+}
+
+export async function createProblem(spec: ProblemSpec, backend: BackendChoice): Promise<TrainingProblem> {
+  if (isAnalyticModel(spec.model)) return analyticProblem(spec.model, spec.workers);
+  const { imageProblem } = await import('./image-problem.js');
+  return imageProblem(spec.dataset, spec.model, backend);
+}

@@ -1,0 +1,46 @@
+// Safaryan & Richtárik 2021, Fig. 4: Rosenbrock f(x) = Σ_{i<d} 100(x_{i+1} − x_i²)² + (1 − x_i)², d = 10 by
+// default. Each worker's stochastic gradient at a round is ∇f_i(x) + N(0, ν²I) with i drawn uniformly from
+// 1..d−1 (ν = 1 by default). Majority vote over more workers converges faster. Starts at x = 0 (f = d − 1).
+import { ConfigError } from '../../shared/errors.js';
+import { standardNormal } from '../../shared/random/noise.js';
+import { Xoshiro128 } from '../../shared/random/xoshiro128.js';
+import type { TrainingProblem } from '../problem.js';
+
+export function rosenbrock(parameterText: string | undefined): TrainingProblem {
+  const [dText, nuText] = (parameterText ?? '').split(',');
+  const d = dText ? Number(dText) : 10;
+  const nu = nuText ? Number(nuText) : 1;
+  if (!Number.isInteger(d) || d < 2 || !(nu >= 0)) {
+    throw new ConfigError(`rosenbrock:D,NU needs a whole D ≥ 2 and NU ≥ 0, got "${parameterText}"`);
+  }
+  const value = (x: Float32Array) => {
+    let f = 0;
+    for (let i = 0; i + 1 < d; i++) f += 100 * (x[i + 1] - x[i] * x[i]) ** 2 + (1 - x[i]) ** 2;
+    return f;
+  };
+  return {
+    name: `rosenbrock (d = ${d}, ν = ${nu})`,
+    parameterCount: d,
+    backendDetail: 'analytic gradients, no tfjs',
+    initialParameters: () => new Float32Array(d),
+    createOracle(shardIndex, _workers, { seed }) {
+      const rng = new Xoshiro128(seed, shardIndex, 0x5eed);
+      return {
+        lossAndGradient(x, _round, gradientOut) {
+          const i = Math.floor(rng.nextFloat() * (d - 1));
+          for (let j = 0; j < d; j++) gradientOut[j] = nu * standardNormal(rng);
+          const inner = x[i + 1] - x[i] * x[i];
+          gradientOut[i] += -400 * x[i] * inner - 2 * (1 - x[i]);
+          gradientOut[i + 1] += 200 * inner;
+          return 100 * inner * inner + (1 - x[i]) ** 2;
+        },
+      };
+    },
+    evaluate(x) {
+      const f = value(x);
+      let distance = 0;
+      for (let j = 0; j < d; j++) distance += (x[j] - 1) ** 2;
+      return { headline: `f = ${f.toFixed(4)}`, metrics: { f, distanceToOptimum: Math.sqrt(distance) } };
+    },
+  };
+}
