@@ -115,6 +115,7 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--workers', String(o.workers), '--rounds', String(o.rounds), '--batch-size', String(o.batchSize),
     '--seed', String(o.seed),
     '--eval-every', String(o.evalEvery), '--log-every', String(o.logEvery), '--hash-every', String(o.hashEvery),
+    '--diagnostics-every', String(o.diagnosticsEvery),
     '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir,
   ];
 }

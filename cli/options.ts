@@ -43,6 +43,11 @@ export const runOptions = {
   seed: { type: 'number', default: 1, describe: 'Seed for initialisation, data shards, batches and vote tie-breaks' },
   'eval-every': { type: 'number', default: 50, describe: 'Rounds between test-set evaluations on the server (0: only at the end)' },
   'log-every': { type: 'number', default: 10, describe: 'Rounds between progress lines' },
+  'diagnostics-every': {
+    type: 'number',
+    default: 10,
+    describe: 'Rounds between diagnostics in metrics.jsonl: mean–median gap (float32 methods), vote agreement histogram (sign methods); 0: off',
+  },
   'hash-every': { type: 'number', default: 10, describe: 'Rounds between parameter-hash checks of every replica against the server' },
   kernels: { choices: ['fast', 'reference'], default: 'fast', describe: 'Aggregation kernels: fast paths or the plain reference implementations' },
   'chunk-kib': { type: 'number', default: DEFAULT_CHUNK_BYTES / 1024, describe: 'Stream message size for payloads, KiB (1–4 MiB is fastest)' },

@@ -24,6 +24,7 @@ export interface RunFlags {
   'eval-every': number;
   'log-every': number;
   'hash-every': number;
+  'diagnostics-every': number;
   kernels: string;
   'chunk-kib': number;
   out?: string;
@@ -74,6 +75,7 @@ export function serverOptionsFrom(flags: RunFlags, host: string, port: number): 
     evalEvery: integerIn('eval-every', flags['eval-every'], 0, 100_000_000),
     logEvery: integerIn('log-every', flags['log-every'], 1, 100_000_000),
     hashEvery: integerIn('hash-every', flags['hash-every'], 0, 100_000_000),
+    diagnosticsEvery: integerIn('diagnostics-every', flags['diagnostics-every'], 0, 100_000_000),
     kernels: flags.kernels as KernelChoice,
     chunkBytes: 1024 * integerIn('chunk-kib', flags['chunk-kib'], 16, 4096),
     out: flags.out,

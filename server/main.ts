@@ -8,6 +8,7 @@ import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
 import type { BackendChoice } from '../worker/backend.js';
 import { createProblem } from '../worker/problem.js';
+import { createDiagnostics } from './diagnostics.js';
 import { Membership } from './membership.js';
 import { ParameterStore } from './parameter-store.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -31,6 +32,7 @@ export interface ServerOptions {
   kernels: KernelChoice;
   evalEvery: number;
   logEvery: number;
+  diagnosticsEvery: number;
   backend: BackendChoice;
   out?: string;
 }
@@ -63,8 +65,14 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
   const reporter = new ProgressReporter({
     config, method, problem, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
   });
-  const coordinator = new RoundCoordinator(config, method, method.createAggregator(kernelSet(options.kernels)), store, (closed) =>
-    reporter.roundClosed(closed),
+  const kernels = kernelSet(options.kernels);
+  const coordinator = new RoundCoordinator(
+    config,
+    method,
+    method.createAggregator(kernels),
+    store,
+    (closed) => reporter.roundClosed(closed),
+    createDiagnostics(method, d, kernels, options.diagnosticsEvery),
   );
   const membership = new Membership(options.workers);
 

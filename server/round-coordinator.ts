@@ -6,6 +6,7 @@ import type { Method } from '../shared/methods/method.js';
 import type { Aggregator } from '../shared/methods/stages.js';
 import { allocatePayload } from '../shared/methods/wire-format.js';
 import type { RunConfig } from '../shared/protocol.js';
+import type { Diagnose } from './diagnostics.js';
 import type { ParameterStore } from './parameter-store.js';
 
 export interface PublishedUpdate {
@@ -48,6 +49,7 @@ export class RoundCoordinator {
     private readonly aggregator: Aggregator,
     private readonly store: ParameterStore,
     private readonly onRoundClosed: (closed: ClosedRound) => void,
+    private readonly diagnose: Diagnose = () => undefined,
   ) {}
 
   get round(): number {
@@ -120,13 +122,12 @@ export class RoundCoordinator {
     const round = this.store.round;
     const started = performance.now();
     const ordered = [...this.participants.entries()].sort(([a], [b]) => a - b).map(([, p]) => p);
-    const downlink = this.aggregator.aggregate(
-      ordered.map((p) => p.slot),
-      { round, seed: this.config.seed },
-    );
+    const contributions = ordered.map((p) => p.slot);
+    const downlink = this.aggregator.aggregate(contributions, { round, seed: this.config.seed });
     const shape = { format: this.method.downlink, workers: this.config.workers, contributors: ordered.length };
     this.store.applyRoundUpdate(downlink, shape, this.method.replicaStepSize(round));
     const aggregateMs = performance.now() - started;
+    const diagnostics = this.diagnose(contributions, round);
 
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
     for (const participant of ordered) participant.loss = undefined;
@@ -150,6 +151,7 @@ export class RoundCoordinator {
       meanLoss: losses.reduce((sum, loss) => sum + loss, 0) / losses.length,
       contributors: ordered.length,
       aggregateMs,
+      diagnostics,
     });
   }
 }
