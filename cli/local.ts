@@ -12,6 +12,9 @@ import type { RunSummary } from '../server/progress-reporter.js';
 import { formatSummary } from './summary-table.js';
 
 const CLI_PATH = fileURLToPath(new URL('./signps.js', import.meta.url));
+
+/** Children get their settings as flags; SIGNPS_* variables meant for `local` must not leak into them. */
+const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SIGNPS_')));
 const WARN_LEVEL = 40;
 
 export interface LocalOptions {
@@ -35,6 +38,7 @@ export async function runLocal({ server, pretty, logLevel }: LocalOptions): Prom
   let summary: RunSummary | undefined;
   const serverProcess = spawn(process.execPath, [CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', logLevel], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: CHILD_ENV,
   });
   children.push(serverProcess);
   const exits: Array<Promise<void>> = [exitOf(serverProcess, 'server', stopAll)];
@@ -71,7 +75,7 @@ function spawnWorker(
   output: NodeJS.WritableStream,
 ): ChildProcess {
   const args = [CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`, '--backend', server.backend, '--log-level', logLevel];
-  const worker = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const worker = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
   const logFile = createWriteStream(join(outDir, `worker-${index}.log`));
   createInterface({ input: worker.stdout! }).on('line', (line) => {
     logFile.write(line + '\n');
@@ -111,6 +115,7 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--method', m.method, ...optional('--noise', m.noise), ...optional('--noise-scale', m.noiseScale),
     ...optional('--momentum', m.momentum), ...optional('--compressor', m.compressor), ...optional('--aggregator', m.aggregator),
     ...optional('--lr', m.learningRate), ...optional('--lr-schedule', m.lrSchedule),
+    ...(m.safeguard === undefined ? [] : [m.safeguard ? '--safeguard' : '--no-safeguard']),
     '--model', o.model, '--dataset', o.dataset,
     '--workers', String(o.workers), '--rounds', String(o.rounds), '--batch-size', String(o.batchSize),
     '--seed', String(o.seed),

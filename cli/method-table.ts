@@ -12,6 +12,7 @@ export function formatMethodTable(): string {
         preset.noise ? `noise ${preset.noise.distribution} b=${preset.noise.scale}` : '',
         preset.momentum !== undefined ? `momentum β=${preset.momentum}` : '',
         preset.compressor,
+        preset.safeguard ? 'safeguard' : '',
       ].filter(Boolean);
       const compressor = compressorNamed(preset.compressor);
       const aggregator = aggregatorNamed(preset.aggregator);

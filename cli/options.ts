@@ -36,6 +36,10 @@ export const runOptions = {
   'noise-scale': { type: 'string', describe: 'b for --noise, or "theory": (T·d)^¼ for vote, (T·d)^⅙ for median' },
   momentum: { type: 'string', describe: 'Worker stage: momentum β in [0, 1), or "theory" (1 − 1/√T); 0 = none' },
   compressor: { choices: COMPRESSORS.map((c) => c.name), describe: 'Worker stage: what is sent up (default: the method\'s)' },
+  safeguard: {
+    type: 'boolean',
+    describe: 'Keep each step only if the workers\' mean loss on the same batches does not rise (a second exchange per round)',
+  },
   aggregator: {
     type: 'string',
     describe: `Server stage, NAME or NAME:PARAMETER: ${AGGREGATORS.map((a) => a.name).join(', ')} (e.g. trimmed-mean:0.2, krum:2)`,

@@ -20,6 +20,7 @@ export interface RunFlags {
   momentum?: string;
   compressor?: string;
   aggregator?: string;
+  safeguard?: boolean;
   seed: number;
   'eval-every': number;
   'log-every': number;
@@ -51,6 +52,7 @@ function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
     aggregator: flags.aggregator,
     learningRate: numberOrTheory('lr', flags.lr, { positive: true }),
     lrSchedule: flags['lr-schedule'],
+    safeguard: flags.safeguard,
   };
 }
 

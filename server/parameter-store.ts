@@ -18,6 +18,11 @@ export class ParameterStore {
     this.currentRound += 1;
   }
 
+  /** Moves to the next round without changing the parameters (a step the safeguard refused). */
+  keepRound(): void {
+    this.currentRound += 1;
+  }
+
   hash(): Buffer {
     return parameterHash(this.parameters);
   }

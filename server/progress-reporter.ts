@@ -69,6 +69,7 @@ export class ProgressReporter {
       aggregateMs: closed.aggregateMs,
       evaluation: evaluation?.metrics,
       diagnostics: closed.diagnostics,
+      accepted: closed.accepted,
     });
     if (evaluation || finished % logEvery === 0 || last) {
       log.info(

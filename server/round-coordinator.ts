@@ -1,5 +1,8 @@
 // Synchronous rounds: collect one contribution per participant, aggregate, apply to the server's copy,
 // and publish the encoded update to every worker waiting for it.
+// A safeguarded method (Safaryan & Richtárik, Alg. 1, option 2) has two phases per round: phase 0 collects the
+// contributions and publishes the candidate step without applying it; phase 1 collects each worker's loss at
+// the candidate on the same batch, and publishes the verdict: the step is kept only if the mean loss did not rise.
 import { ChunkAssembler } from '../shared/codec/chunks.js';
 import { ProtocolError } from '../shared/errors.js';
 import type { Method } from '../shared/methods/method.js';
@@ -9,10 +12,15 @@ import type { RunConfig } from '../shared/protocol.js';
 import type { Diagnose } from './diagnostics.js';
 import type { ParameterStore } from './parameter-store.js';
 
+export type Phase = 0 | 1;
+
 export interface PublishedUpdate {
   round: number;
+  phase: Phase;
   payload: Uint8Array;
   contributors: number;
+  /** The safeguard refused the candidate: replicas keep their parameters. */
+  rejected: boolean;
   /** The server's parameter hash after this update, every hash_every rounds. */
   hash?: Buffer;
   stop: boolean;
@@ -24,17 +32,27 @@ export interface ClosedRound {
   contributors: number;
   aggregateMs: number;
   diagnostics?: Record<string, number | number[]>;
+  /** Safeguarded methods: whether the candidate step was kept. */
+  accepted?: boolean;
 }
 
 interface Participant {
   slot: Uint8Array;
+  /** Loss reported with this phase's contribution; undefined until it arrives. */
   loss?: number;
+  /** Phase 0's loss, kept for the safeguard's comparison in phase 1. */
+  lossBefore?: number;
 }
+
+const NO_PAYLOAD = new Uint8Array(0);
 
 export class RoundCoordinator {
   private readonly participants = new Map<number, Participant>();
-  private waiters: Array<{ round: number; resolve: (update: PublishedUpdate) => void }> = [];
-  private lastUpdate?: PublishedUpdate;
+  private waiters: Array<{ round: number; phase: Phase; resolve: (update: PublishedUpdate) => void }> = [];
+  /** The latest published update of each phase. */
+  private readonly published = new Map<Phase, PublishedUpdate>();
+  private phase: Phase = 0;
+  private candidate?: { payload: Uint8Array; contributors: number; aggregateMs: number; diagnostics?: ClosedRound['diagnostics'] };
   private readonly finalDeliveries = new Set<number>();
   private resolveFinished!: () => void;
   private resolveLastRoundClosed!: () => void;
@@ -69,38 +87,40 @@ export class RoundCoordinator {
     this.participants.set(workerId, { slot: allocatePayload(this.method.uplink, d, this.config.workers) });
   }
 
-  /** Where this worker's payload for `round` goes; refuses unknown workers, wrong rounds and duplicates. */
-  openContribution(workerId: number, round: number): ChunkAssembler {
+  /** Where this worker's payload for (`round`, `phase`) goes; refuses unknown workers, wrong rounds and duplicates. */
+  openContribution(workerId: number, round: number, phase: number): ChunkAssembler {
     const participant = this.participants.get(workerId);
     if (!participant) throw new ProtocolError(`worker ${workerId} is not part of this run; join first`);
     if (this.done) throw new ProtocolError(`training is over (${this.config.rounds} rounds)`);
-    if (round !== this.store.round) {
+    if (round !== this.store.round || phase !== this.phase) {
       throw new ProtocolError(
-        `contribution for round ${round}, but round ${this.store.round} is open; fetch the parameters again`,
+        `contribution for round ${round} phase ${phase}, but round ${this.store.round} phase ${this.phase} is open; fetch the parameters again`,
       );
     }
     if (participant.loss !== undefined) {
       throw new ProtocolError(`worker ${workerId} already contributed to round ${round}`);
     }
-    return new ChunkAssembler(participant.slot, this.method.uplinkBytes, `worker ${workerId}, round ${round}`);
+    const expected = phase === 0 ? this.method.uplinkBytes : 0;
+    return new ChunkAssembler(participant.slot, expected, `worker ${workerId}, round ${round}`);
   }
 
-  commitContribution(workerId: number, round: number, loss: number): void {
+  commitContribution(workerId: number, round: number, phase: number, loss: number): void {
     const participant = this.participants.get(workerId);
-    if (!participant || round !== this.store.round) return;
+    if (!participant || round !== this.store.round || phase !== this.phase) return;
     participant.loss = loss;
-    if (this.allContributed()) this.closeRound();
+    if (this.allContributed()) this.closePhase();
   }
 
-  /** Resolves with the update of `round` once it is closed; the previous round's stays available. */
-  waitForUpdate(round: number): Promise<PublishedUpdate> {
-    if (this.lastUpdate?.round === round) return Promise.resolve(this.lastUpdate);
-    if (round !== this.store.round || this.done) {
+  /** Resolves with the update of (`round`, `phase`) once published; the latest one of each phase stays available. */
+  waitForUpdate(round: number, phase: number): Promise<PublishedUpdate> {
+    const published = this.published.get(phase as Phase);
+    if (published?.round === round) return Promise.resolve(published);
+    if (round !== this.store.round || this.done || (phase !== 0 && phase !== 1)) {
       return Promise.reject(
-        new ProtocolError(`no update for round ${round} (round ${this.store.round} is open); fetch the parameters again`),
+        new ProtocolError(`no update for round ${round} phase ${phase} (round ${this.store.round} is open); fetch the parameters again`),
       );
     }
-    return new Promise((resolve) => this.waiters.push({ round, resolve }));
+    return new Promise((resolve) => this.waiters.push({ round, phase, resolve }));
   }
 
   /** Called once an update has been streamed to a worker in full. */
@@ -118,40 +138,73 @@ export class RoundCoordinator {
     return true;
   }
 
-  private closeRound(): void {
+  private closePhase(): void {
     const round = this.store.round;
-    const started = performance.now();
     const ordered = [...this.participants.entries()].sort(([a], [b]) => a - b).map(([, p]) => p);
-    const contributions = ordered.map((p) => p.slot);
-    const downlink = this.aggregator.aggregate(contributions, { round, seed: this.config.seed });
-    const shape = { format: this.method.downlink, workers: this.config.workers, contributors: ordered.length };
-    this.store.applyRoundUpdate(downlink, shape, this.method.replicaStepSize(round));
-    const aggregateMs = performance.now() - started;
-    const diagnostics = this.diagnose(contributions, round);
-
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
     for (const participant of ordered) participant.loss = undefined;
 
+    if (this.phase === 0) {
+      const started = performance.now();
+      const contributions = ordered.map((p) => p.slot);
+      const downlink = this.aggregator.aggregate(contributions, { round, seed: this.config.seed });
+      const aggregateMs = performance.now() - started;
+      const diagnostics = this.diagnose(contributions, round);
+      if (this.method.pipeline.safeguard) {
+        ordered.forEach((p, i) => (p.lossBefore = losses[i]));
+        // An aligned copy, applied once the verdict is in; the aggregator reuses its output buffer.
+        const payload = allocatePayload(this.method.downlink, this.config.parameterCount, this.config.workers);
+        payload.set(downlink);
+        this.candidate = { payload: payload.subarray(0, downlink.byteLength), contributors: ordered.length, aggregateMs, diagnostics };
+        this.phase = 1;
+        this.publish({ round, phase: 0, payload: this.candidate.payload, contributors: ordered.length, rejected: false, stop: false });
+        return;
+      }
+      this.applyAndPublish(round, downlink, ordered.length, false, 0);
+      this.onRoundClosed({ round, meanLoss: mean(losses), contributors: ordered.length, aggregateMs, diagnostics });
+    } else {
+      const candidate = this.candidate!;
+      const before = mean(ordered.map((p) => p.lossBefore ?? Number.NaN));
+      const accepted = mean(losses) <= before;
+      this.phase = 0;
+      this.applyAndPublish(round, accepted ? candidate.payload : undefined, candidate.contributors, !accepted, 1);
+      this.onRoundClosed({
+        round, meanLoss: before, contributors: candidate.contributors, aggregateMs: candidate.aggregateMs,
+        diagnostics: candidate.diagnostics, accepted,
+      });
+    }
+    if (this.done) this.resolveLastRoundClosed();
+  }
+
+  /** Applies the update (or, when rejected, keeps the parameters) and moves to the next round. */
+  private applyAndPublish(round: number, downlink: Uint8Array | undefined, contributors: number, rejected: boolean, phase: Phase): void {
+    if (downlink) {
+      const shape = { format: this.method.downlink, workers: this.config.workers, contributors };
+      this.store.applyRoundUpdate(downlink, shape, this.method.replicaStepSize(round));
+    } else {
+      this.store.keepRound();
+    }
     const hashDue = this.config.hashEvery > 0 && (round + 1) % this.config.hashEvery === 0;
-    // A copy: the aggregator reuses its output buffer next round while slow workers may still be reading.
-    this.lastUpdate = {
+    this.publish({
       round,
-      payload: downlink.slice(),
-      contributors: ordered.length,
+      phase,
+      // Safeguarded verdicts carry no payload: workers already hold the candidate step.
+      payload: phase === 1 ? NO_PAYLOAD : downlink!.slice(),
+      contributors,
+      rejected,
       hash: hashDue || this.done ? this.store.hash() : undefined,
       stop: this.done,
-    };
-    const ready = this.waiters;
-    this.waiters = [];
-    for (const waiter of ready) waiter.resolve(this.lastUpdate);
-    if (this.done) this.resolveLastRoundClosed();
-
-    this.onRoundClosed({
-      round,
-      meanLoss: losses.reduce((sum, loss) => sum + loss, 0) / losses.length,
-      contributors: ordered.length,
-      aggregateMs,
-      diagnostics,
     });
   }
+
+  private publish(update: PublishedUpdate): void {
+    this.published.set(update.phase, update);
+    const ready = this.waiters.filter((w) => w.round === update.round && w.phase === update.phase);
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const waiter of ready) waiter.resolve(update);
+  }
+}
+
+function mean(values: number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
 }

@@ -14,6 +14,8 @@ export interface RoundRecord {
   /** The problem's evaluation on the server's parameters (test accuracy, or x and |∇f| …), when due. */
   evaluation?: Record<string, number>;
   diagnostics?: Record<string, number | number[]>;
+  /** Safeguarded methods: whether this round's step was kept. */
+  accepted?: boolean;
 }
 
 export class RunRecord {

@@ -80,9 +80,9 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
         try {
           if (!first) {
             first = chunk;
-            assembler = coordinator.openContribution(chunk.workerId, chunk.round);
-          } else if (chunk.workerId !== first.workerId || chunk.round !== first.round) {
-            throw new ProtocolError('a contribution stream must carry one worker and one round');
+            assembler = coordinator.openContribution(chunk.workerId, chunk.round, chunk.phase);
+          } else if (chunk.workerId !== first.workerId || chunk.round !== first.round || chunk.phase !== first.phase) {
+            throw new ProtocolError('a contribution stream must carry one worker, one round and one phase');
           }
           assembler!.accept({ offset: chunk.offset, totalBytes: chunk.totalBytes, data: chunk.data });
           traffic.countUplink(chunk.data.byteLength);
@@ -100,24 +100,26 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
           );
         }
         callback(null, { accepted: true });
-        coordinator.commitContribution(first.workerId, first.round, first.loss);
+        coordinator.commitContribution(first.workerId, first.round, first.phase, first.loss);
       });
       call.on('error', (error) => log.debug({ err: error.message }, 'contribution stream error'));
     },
 
     PullUpdate(call) {
-      const { workerId, round } = call.request;
+      const { workerId, round, phase } = call.request;
       if (!membership.get(workerId)) {
         return call.destroy(status(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
       }
       coordinator
-        .waitForUpdate(round)
+        .waitForUpdate(round, phase)
         .then(async (update) => {
           const chunks = [...splitIntoChunks(update.payload, config.chunkBytes)];
           const messages = chunks.map((chunk, index) => ({
             round,
             ...chunk,
             contributors: update.contributors,
+            phase: update.phase,
+            rejected: update.rejected,
             ...(index === chunks.length - 1 ? { parameterHash: update.hash, stop: update.stop } : {}),
           }));
           await writeWithBackpressure(call, messages);

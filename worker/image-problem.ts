@@ -17,10 +17,17 @@ export async function imageProblem(datasetName: string, modelSpec: string, backe
     createOracle(shardIndex, workers, { batchSize, seed }) {
       const shard = iidShard(dataset.train.count, shardIndex, workers, seed);
       const sampler = new BatchSampler(dataset.train, shard, batchSize, seed * 7919 + shardIndex);
+      let batch: ReturnType<BatchSampler['next']> | undefined;
+      let scratch: Float32Array | undefined;
       return {
         lossAndGradient(parameters, _round, gradientOut) {
-          const batch = sampler.next();
+          batch = sampler.next();
           return model.lossAndGradient(parameters, batch.x, batch.labels, batch.size, gradientOut);
+        },
+        lossOnLastSample(parameters) {
+          if (!batch) throw new Error('lossOnLastSample before any lossAndGradient');
+          scratch ??= new Float32Array(model.parameterCount);
+          return model.lossAndGradient(parameters, batch.x, batch.labels, batch.size, scratch);
         },
       };
     },

@@ -49,15 +49,23 @@ async function train(connection: ServerConnection, options: WorkerOptions, log: 
   const parameters = new Float32Array(d);
   const gradient = new Float32Array(d);
   const update = allocatePayload(method.downlink, d, config.workers);
+  // Safeguarded methods try the step on a copy first (Safaryan & Richtárik, Alg. 1, option 2).
+  const candidate = config.pipeline.safeguard ? new Float32Array(d) : parameters;
   let round = await connection.fetchParameters(workerId, parameters);
   log.info({ round, d }, `training from round ${round}`);
 
   for (;;) {
     const loss = oracle.lossAndGradient(parameters, round, gradient);
-    await connection.push(workerId, round, encoder.encode(gradient, round), loss, config.chunkBytes);
-    const pulled = await connection.pull(workerId, round, update, method.downlinkBytes);
+    await connection.push(workerId, round, 0, encoder.encode(gradient, round), loss, config.chunkBytes);
+    let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes);
+    if (candidate !== parameters) candidate.set(parameters);
     const shape = { format: method.downlink, workers: config.workers, contributors: pulled.contributors };
-    applyUpdate(parameters, update, shape, method.replicaStepSize(round));
+    applyUpdate(candidate, update, shape, method.replicaStepSize(round));
+    if (candidate !== parameters) {
+      await connection.push(workerId, round, 1, new Uint8Array(0), oracle.lossOnLastSample(candidate), config.chunkBytes);
+      pulled = await connection.pull(workerId, round, 1, new Uint8Array(0), 0);
+      if (!pulled.rejected) parameters.set(candidate);
+    }
     round += 1;
 
     if (pulled.parameterHash && !parameterHash(parameters).equals(pulled.parameterHash)) {

@@ -8,6 +8,8 @@ import { analyticProblem, isAnalyticModel } from './problems/analytic-registry.j
 export interface WorkerOracle {
   /** Loss on this round's sample and its gradient, written into `gradientOut`. */
   lossAndGradient(parameters: Float32Array, round: number, gradientOut: Float32Array): number;
+  /** Loss at other parameters on the same sample as the last lossAndGradient (for the safeguard). */
+  lossOnLastSample(parameters: Float32Array): number;
 }
 
 export interface Evaluation {

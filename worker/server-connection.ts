@@ -24,6 +24,8 @@ export interface PulledUpdate {
   parameterHash?: Buffer;
   stop: boolean;
   contributors: number;
+  /** The safeguard refused the candidate step. */
+  rejected: boolean;
 }
 
 const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
@@ -89,7 +91,7 @@ export class ServerConnection {
     });
   }
 
-  async push(workerId: number, round: number, payload: Uint8Array, loss: number, chunkBytes: number): Promise<void> {
+  async push(workerId: number, round: number, phase: number, payload: Uint8Array, loss: number, chunkBytes: number): Promise<void> {
     let call: grpc.ClientWritableStream<ContributionChunk> | undefined;
     const reply = new Promise<void>((resolve, reject) => {
       call = this.client.pushContribution((error, response) => {
@@ -98,21 +100,22 @@ export class ServerConnection {
         resolve();
       });
     });
-    const messages = [...splitIntoChunks(payload, chunkBytes)].map((chunk) => ({ workerId, round, loss, ...chunk }));
+    const messages = [...splitIntoChunks(payload, chunkBytes)].map((chunk) => ({ workerId, round, phase, loss, ...chunk }));
     await Promise.all([writeWithBackpressure(call!, messages).then(() => call!.end()), reply]);
   }
 
   /** Waits for the update of `round` and writes its payload into `destination` (word-aligned, sized for it). */
-  async pull(workerId: number, round: number, destination: Uint8Array, expectedBytes: number): Promise<PulledUpdate> {
+  async pull(workerId: number, round: number, phase: number, destination: Uint8Array, expectedBytes: number): Promise<PulledUpdate> {
     const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`);
-    const pulled: PulledUpdate = { stop: false, contributors: 0 };
+    const pulled: PulledUpdate = { stop: false, contributors: 0, rejected: false };
     await this.readStream(
-      this.client.pullUpdate({ workerId, round }),
+      this.client.pullUpdate({ workerId, round, phase }),
       (chunk: UpdateChunk__Output) => {
         assembler.accept(chunk);
         if (chunk.parameterHash.byteLength > 0) pulled.parameterHash = chunk.parameterHash;
         pulled.stop ||= chunk.stop;
         pulled.contributors = chunk.contributors;
+        pulled.rejected ||= chunk.rejected;
       },
       'pull update',
     );

@@ -18,6 +18,7 @@ export interface PipelineChoice {
   aggregator?: string;
   learningRate?: number | 'theory';
   lrSchedule?: string;
+  safeguard?: boolean;
 }
 
 export interface RunShape {
@@ -78,6 +79,7 @@ export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape)
       aggregator: aggregator.name,
       aggregatorParameter,
       lrSchedule: choice.lrSchedule ?? 'constant',
+      safeguard: choice.safeguard ?? preset.safeguard ?? false,
     },
   };
 }

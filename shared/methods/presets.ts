@@ -12,6 +12,8 @@ export interface Preset {
   readonly compressor: string;
   readonly aggregator: string;
   readonly learningRate: number;
+  /** Keep a step only if the workers' mean loss on the same batches does not rise (two phases per round). */
+  readonly safeguard?: boolean;
   /** γ from the paper's analysis for T rounds and d parameters, offered by `--lr theory`. */
   readonly theoryLearningRate?: (rounds: number, d: number) => number;
 }
@@ -38,6 +40,14 @@ export const PRESETS = {
     compressor: 'sign',
     aggregator: 'vote',
     learningRate: 0.001,
+  },
+  'signsgd-safeguarded': {
+    summary: 'signs, majority vote; a step is kept only if the mean loss does not rise',
+    paper: 'Safaryan & Richtárik 2021 Alg. 1, option 2',
+    compressor: 'sign',
+    aggregator: 'vote',
+    learningRate: 0.001,
+    safeguard: true,
   },
   median: {
     summary: 'float32 gradients, coordinate-wise median',

@@ -23,12 +23,13 @@ export function chen1d(parameterText: string | undefined, workers: number): Trai
     initialParameters: () => Float32Array.of(START),
     createOracle(shardIndex) {
       const a = targets[shardIndex];
+      const loss = (x: number) => ((x - a) * (x - a)) / 2;
       return {
         lossAndGradient(parameters, _round, gradientOut) {
-          const x = parameters[0];
-          gradientOut[0] = x - a;
-          return ((x - a) * (x - a)) / 2;
+          gradientOut[0] = parameters[0] - a;
+          return loss(parameters[0]);
         },
+        lossOnLastSample: (parameters) => loss(parameters[0]),
       };
     },
     evaluate(parameters) {

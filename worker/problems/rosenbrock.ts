@@ -25,9 +25,11 @@ export function rosenbrock(parameterText: string | undefined): TrainingProblem {
     initialParameters: () => new Float32Array(d),
     createOracle(shardIndex, _workers, { seed }) {
       const rng = new Xoshiro128(seed, shardIndex, 0x5eed);
+      let i = 0;
       return {
+        lossOnLastSample: (x) => 100 * (x[i + 1] - x[i] * x[i]) ** 2 + (1 - x[i]) ** 2,
         lossAndGradient(x, _round, gradientOut) {
-          const i = Math.floor(rng.nextFloat() * (d - 1));
+          i = Math.floor(rng.nextFloat() * (d - 1));
           for (let j = 0; j < d; j++) gradientOut[j] = nu * standardNormal(rng);
           const inner = x[i + 1] - x[i] * x[i];
           gradientOut[i] += -400 * x[i] * inner - 2 * (1 - x[i]);

@@ -29,6 +29,7 @@ export function safaryan2d(parameterText: string | undefined, workers: number): 
           gradientOut[1] = 2 * s * a[shardIndex][1];
           return s * s;
         },
+        lossOnLastSample: (parameters) => inner(shardIndex, parameters) ** 2,
       };
     },
     evaluate(parameters) {
