@@ -121,6 +121,8 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--seed', String(o.seed),
     '--eval-every', String(o.evalEvery), '--log-every', String(o.logEvery), '--hash-every', String(o.hashEvery),
     '--diagnostics-every', String(o.diagnosticsEvery),
+    '--quorum', String(o.quorum), '--round-timeout', String(o.roundTimeoutMs / 1000),
+    '--checkpoint-every', String(o.checkpointEvery), ...optional('--checkpoint-dir', o.checkpointDir), ...(o.resume ? ['--resume'] : []),
     '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir,
   ];
 }

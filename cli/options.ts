@@ -58,6 +58,18 @@ export const runOptions = {
   out: { type: 'string', describe: 'Directory for metrics.jsonl and summary.json' },
 } as const satisfies Record<string, Options>;
 
+export const faultOptions = {
+  quorum: {
+    type: 'string',
+    default: '0.5',
+    describe: 'Fewest contributions a round may close with at its deadline: a count, or a fraction of --workers',
+  },
+  'round-timeout': { type: 'number', default: 30, describe: 'Seconds a round waits for slow workers before closing with a quorum' },
+  'checkpoint-dir': { type: 'string', describe: 'Where checkpoints are written (default: <out>/checkpoints)' },
+  'checkpoint-every': { type: 'number', default: 50, describe: 'Rounds between checkpoints (also written at the end and on SIGTERM); 0: only then' },
+  resume: { type: 'boolean', default: false, describe: 'Continue from the newest valid checkpoint (same flags as the first run)' },
+} as const satisfies Record<string, Options>;
+
 export const listenOptions = {
   host: { type: 'string', default: '0.0.0.0', describe: 'Address to listen on' },
   port: { type: 'number', default: 7070, describe: 'Port to listen on (0: any free port, logged at start)' },

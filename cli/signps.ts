@@ -12,7 +12,7 @@ import { runWorker } from '../worker/main.js';
 import type { BackendChoice } from '../worker/backend.js';
 import { LocalRunError, runLocal } from './local.js';
 import { formatMethodTable } from './method-table.js';
-import { backendOption, listenOptions, loggingOptions, runOptions, workerOptions } from './options.js';
+import { backendOption, faultOptions, listenOptions, loggingOptions, runOptions, workerOptions } from './options.js';
 import { integerIn, serverOptionsFrom } from './validate.js';
 
 const SUB_COMMANDS = ['local', 'server', 'worker', 'methods'];
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     .command(
       'local',
       'Train with a server and M workers as separate processes on this machine',
-      (y) => y.options({ ...runOptions, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...runOptions, ...faultOptions, ...backendOption, ...loggingOptions }),
       async (argv) => {
         await runLocal({ server: serverOptionsFrom(argv, '127.0.0.1', 0), pretty: argv.pretty, logLevel: argv['log-level'] });
       },
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     .command(
       'server',
       'Hold the parameters and run the rounds; workers connect to it',
-      (y) => y.options({ ...runOptions, ...listenOptions, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...backendOption, ...loggingOptions }),
       async (argv) => {
         const log = logger('server', argv);
         await runServer(serverOptionsFrom(argv, argv.host, argv.port), log);

@@ -41,6 +41,22 @@ export function integerIn(flag: string, value: number, min: number, max: number)
 
 export const MAX_WORKERS = 64;
 
+/** A count ("3") or, written with a decimal point, a fraction of M ("0.5" → ⌈M/2⌉, "1.0" → all M). */
+function quorumCount(text: string, workers: number): number {
+  const value = Number(text);
+  const fraction = text.includes('.');
+  const count = fraction ? Math.ceil(value * workers) : value;
+  if (text.trim() === '' || !Number.isFinite(value) || (fraction && !(value > 0 && value <= 1)) || !Number.isInteger(count) || count < 1 || count > workers) {
+    throw new ConfigError(`--quorum must be a count from 1 to --workers (${workers}) or a fraction like 0.5, got "${text}"`);
+  }
+  return count;
+}
+
+function positiveNumber(flag: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`--${flag} must be a positive number, got ${value}`);
+  return value;
+}
+
 function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
   if (!isMethodName(flags.method)) throw new ConfigError(`unknown method "${flags.method}"; see \`signps methods\``);
   return {
@@ -65,12 +81,26 @@ function numberOrTheory(flag: string, text: string | undefined, { positive }: { 
   return value;
 }
 
-export function serverOptionsFrom(flags: RunFlags, host: string, port: number): ServerOptions {
+export interface FaultFlags {
+  quorum: string;
+  'round-timeout': number;
+  'checkpoint-dir'?: string;
+  'checkpoint-every': number;
+  resume: boolean;
+}
+
+export function serverOptionsFrom(flags: RunFlags & FaultFlags, host: string, port: number): ServerOptions {
+  const workers = integerIn('workers', flags.workers, 1, MAX_WORKERS);
   return {
     method: pipelineChoiceFrom(flags),
     model: flags.model,
     dataset: flags.dataset,
-    workers: integerIn('workers', flags.workers, 1, MAX_WORKERS),
+    workers,
+    quorum: quorumCount(flags.quorum, workers),
+    roundTimeoutMs: 1000 * positiveNumber('round-timeout', flags['round-timeout']),
+    checkpointDir: flags['checkpoint-dir'],
+    checkpointEvery: integerIn('checkpoint-every', flags['checkpoint-every'], 0, 100_000_000),
+    resume: flags.resume,
     rounds: integerIn('rounds', flags.rounds, 1, 100_000_000),
     batchSize: integerIn('batch-size', flags['batch-size'], 1, 1_000_000),
     seed: integerIn('seed', flags.seed, 0, 2 ** 32 - 1),

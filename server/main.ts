@@ -1,6 +1,7 @@
 // `signps server`: holds the parameters, runs the rounds, serves the workers, reports progress and results.
 import * as grpc from '@grpc/grpc-js';
-import { ConnectionError } from '../shared/errors.js';
+import { join } from 'node:path';
+import { ConfigError, ConnectionError } from '../shared/errors.js';
 import { kernelSet, type KernelChoice } from '../shared/kernels/kernel-set.js';
 import type { Logger } from '../shared/logging.js';
 import { buildMethod } from '../shared/methods/method.js';
@@ -8,13 +9,14 @@ import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
 import type { BackendChoice } from '../worker/backend.js';
 import { createProblem } from '../worker/problem.js';
+import { loadLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createDiagnostics } from './diagnostics.js';
 import { Membership } from './membership.js';
 import { ParameterStore } from './parameter-store.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { RoundCoordinator } from './round-coordinator.js';
 import { RunRecord } from './run-record.js';
-import { createHandlers } from './service.js';
+import { createHandlers, type Sessions } from './service.js';
 import { TrafficCounter } from './traffic.js';
 
 export interface ServerOptions {
@@ -35,7 +37,17 @@ export interface ServerOptions {
   diagnosticsEvery: number;
   backend: BackendChoice;
   out?: string;
+  /** Fewest contributions a round may close with once its deadline has passed. */
+  quorum: number;
+  roundTimeoutMs: number;
+  /** Where checkpoints go; default <out>/checkpoints; none without either. */
+  checkpointDir?: string;
+  checkpointEvery: number;
+  resume: boolean;
 }
+
+/** Settings a checkpoint must share with the flags it is resumed with. */
+const RESUME_MUST_MATCH = ['method', 'model', 'dataset', 'workers', 'seed', 'parameterCount', 'learningRate', 'pipeline'] as const;
 
 /** How long the server waits, after the last round, for every worker to collect the final update. */
 const FINAL_DELIVERY_GRACE_MS = 30_000;
@@ -59,9 +71,15 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     parameterCount: d,
     chunkBytes: options.chunkBytes,
   };
-  const store = new ParameterStore(problem.initialParameters(options.seed));
+  const checkpointDir = options.checkpointDir ?? (options.out ? join(options.out, 'checkpoints') : undefined);
+  const store = options.resume ? resumeFrom(checkpointDir, config, log) : new ParameterStore(problem.initialParameters(options.seed));
+  const saveCheckpoint = () => {
+    if (!checkpointDir) return;
+    const path = writeCheckpoint(checkpointDir, { config, round: store.round, parameters: store.parameters });
+    log.info({ event: 'checkpoint', round: store.round, path }, `checkpoint of round ${store.round} written to ${path}`);
+  };
   const traffic = new TrafficCounter();
-  const record = new RunRecord(options.out);
+  const record = new RunRecord(options.out, { append: options.resume });
   const reporter = new ProgressReporter({
     config, method, problem, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
   });
@@ -71,13 +89,21 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     method,
     method.createAggregator(kernels),
     store,
-    (closed) => reporter.roundClosed(closed),
+    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, log },
+    (closed) => {
+      reporter.roundClosed(closed);
+      if (options.checkpointEvery > 0 && store.round % options.checkpointEvery === 0 && store.round < config.rounds) saveCheckpoint();
+    },
     createDiagnostics(method, d, kernels, options.diagnosticsEvery),
   );
   const membership = new Membership(options.workers);
+  const sessions: Sessions = new Map();
 
   const server = new grpc.Server(CHANNEL_OPTIONS);
-  server.addService(loadProtocol().signps.v1.ParameterServer.service, createHandlers({ config, membership, coordinator, store, traffic, log }));
+  server.addService(
+    loadProtocol().signps.v1.ParameterServer.service,
+    createHandlers({ config, membership, coordinator, store, traffic, sessions, log }),
+  );
   const port = await bind(server, options.host, options.port);
   log.info(
     {
@@ -87,10 +113,49 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
   );
 
-  await coordinator.lastRoundClosed;
-  await Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
-  await reporter.finish();
-  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const outcome = await Promise.race([coordinator.lastRoundClosed.then(() => 'done' as const), signalled]);
+  if (outcome === 'done') {
+    await Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
+    saveCheckpoint();
+    await reporter.finish();
+  } else {
+    log.warn({ signal: outcome, round: store.round }, `${outcome}: stopping at round ${store.round}; checkpoint, then telling workers to stop`);
+    coordinator.halt();
+    saveCheckpoint();
+  }
+  for (const session of sessions.values()) {
+    session.write({ kind: 'stop', message: outcome === 'done' ? 'training finished' : `server stopped (${outcome})` });
+    session.end();
+  }
+  await shutdown(server);
+}
+
+/** Lets calls in flight finish for a moment, then closes whatever is left. */
+async function shutdown(server: grpc.Server): Promise<void> {
+  const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  await Promise.race([graceful, delay(3_000)]);
+  server.forceShutdown();
+}
+
+function resumeFrom(directory: string | undefined, config: RunConfig, log: Logger): ParameterStore {
+  if (!directory) throw new ConfigError('--resume needs --checkpoint-dir or --out (where the checkpoints are)');
+  const checkpoint = loadLatestCheckpoint(directory, (file, reason) =>
+    log.warn({ file, reason }, `checkpoint ${file} is unusable (${reason}); trying the previous one`),
+  );
+  for (const key of RESUME_MUST_MATCH) {
+    if (JSON.stringify(checkpoint.config[key]) !== JSON.stringify(config[key])) {
+      throw new ConfigError(
+        `cannot resume: the checkpoint was written with ${key} = ${JSON.stringify(checkpoint.config[key])}, ` +
+          `the flags now give ${JSON.stringify(config[key])}; start with the same flags as the first run`,
+      );
+    }
+  }
+  log.info({ event: 'resumed', round: checkpoint.round, path: checkpoint.path }, `resuming at round ${checkpoint.round} from ${checkpoint.path}`);
+  return new ParameterStore(checkpoint.parameters, checkpoint.round);
 }
 
 function bind(server: grpc.Server, host: string, port: number): Promise<number> {

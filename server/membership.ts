@@ -1,10 +1,14 @@
-// Who has joined: worker ids are never reused; each worker owns one data shard of the M.
+// Who takes part: worker ids are never reused; each live worker owns one of the M data shards. A worker that
+// leaves (its Attend stream broke, or it never opened one) frees its shard for the next worker to join, so a
+// replacement trains the same data.
 import { ProtocolError } from '../shared/errors.js';
 
 export interface Member {
   workerId: number;
   shardIndex: number;
   name: string;
+  /** Set once the worker's Attend stream is open. */
+  attending: boolean;
 }
 
 export class RunFullError extends ProtocolError {}
@@ -22,13 +26,23 @@ export class Membership {
     if (shardIndex >= this.shardCount) {
       throw new RunFullError(`the run already has its ${this.shardCount} workers; start the server with a larger --workers`);
     }
-    const member = { workerId: this.nextWorkerId++, shardIndex, name };
+    const member = { workerId: this.nextWorkerId++, shardIndex, name, attending: false };
     this.members.set(member.workerId, member);
+    return member;
+  }
+
+  leave(workerId: number): Member | undefined {
+    const member = this.members.get(workerId);
+    this.members.delete(workerId);
     return member;
   }
 
   get(workerId: number): Member | undefined {
     return this.members.get(workerId);
+  }
+
+  all(): Member[] {
+    return [...this.members.values()];
   }
 
   get size(): number {

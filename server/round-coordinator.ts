@@ -1,5 +1,8 @@
 // Synchronous rounds: collect one contribution per participant, aggregate, apply to the server's copy,
 // and publish the encoded update to every worker waiting for it.
+// Faults: a worker that leaves (its Attend stream broke) stops being waited for at once; a worker that is alive
+// but slow is waited for until the round's deadline, after which the round closes with the contributions in
+// hand if there are at least `quorum` of them, and the late worker resynchronises from the next round.
 // A safeguarded method (Safaryan & Richtárik, Alg. 1, option 2) has two phases per round: phase 0 collects the
 // contributions and publishes the candidate step without applying it; phase 1 collects each worker's loss at
 // the candidate on the same batch, and publishes the verdict: the step is kept only if the mean loss did not rise.
@@ -9,10 +12,14 @@ import type { Method } from '../shared/methods/method.js';
 import type { Aggregator } from '../shared/methods/stages.js';
 import { allocatePayload } from '../shared/methods/wire-format.js';
 import type { RunConfig } from '../shared/protocol.js';
+import type { Logger } from '../shared/logging.js';
 import type { Diagnose } from './diagnostics.js';
 import type { ParameterStore } from './parameter-store.js';
 
 export type Phase = 0 | 1;
+
+/** The worker is behind (missed a deadline, or the server restarted): it should fetch the parameters. */
+export class OutOfStepError extends ProtocolError {}
 
 export interface PublishedUpdate {
   round: number;
@@ -46,12 +53,21 @@ interface Participant {
 
 const NO_PAYLOAD = new Uint8Array(0);
 
+export interface FaultPolicy {
+  /** Fewest contributions a round may close with at its deadline. */
+  quorum: number;
+  roundTimeoutMs: number;
+  log: Logger;
+}
+
 export class RoundCoordinator {
   private readonly participants = new Map<number, Participant>();
   private waiters: Array<{ round: number; phase: Phase; resolve: (update: PublishedUpdate) => void }> = [];
   /** The latest published update of each phase. */
   private readonly published = new Map<Phase, PublishedUpdate>();
   private phase: Phase = 0;
+  private started = false;
+  private deadline?: NodeJS.Timeout;
   private candidate?: { payload: Uint8Array; contributors: number; aggregateMs: number; diagnostics?: ClosedRound['diagnostics'] };
   private readonly finalDeliveries = new Set<number>();
   private resolveFinished!: () => void;
@@ -66,6 +82,7 @@ export class RoundCoordinator {
     private readonly method: Method,
     private readonly aggregator: Aggregator,
     private readonly store: ParameterStore,
+    private readonly faults: FaultPolicy,
     private readonly onRoundClosed: (closed: ClosedRound) => void,
     private readonly diagnose: Diagnose = () => undefined,
   ) {}
@@ -82,18 +99,38 @@ export class RoundCoordinator {
     return this.participants.size;
   }
 
+  /** The round starts waiting for this worker (a new one, or one back in step after fetching the parameters). */
   addParticipant(workerId: number): void {
+    if (this.participants.has(workerId)) return;
     const d = this.config.parameterCount;
     this.participants.set(workerId, { slot: allocatePayload(this.method.uplink, d, this.config.workers) });
+    // Training starts once all M workers are there; after that, workers come and go.
+    if (!this.started && this.participants.size >= this.config.workers) {
+      this.started = true;
+      this.armDeadline();
+    }
+  }
+
+  /** The worker is gone: stop waiting for it. */
+  removeParticipant(workerId: number): void {
+    if (!this.participants.delete(workerId)) return;
+    this.closeIfComplete();
+  }
+
+  /** Stops the deadline timer (shutdown). */
+  halt(): void {
+    clearTimeout(this.deadline);
   }
 
   /** Where this worker's payload for (`round`, `phase`) goes; refuses unknown workers, wrong rounds and duplicates. */
   openContribution(workerId: number, round: number, phase: number): ChunkAssembler {
     const participant = this.participants.get(workerId);
-    if (!participant) throw new ProtocolError(`worker ${workerId} is not part of this run; join first`);
-    if (this.done) throw new ProtocolError(`training is over (${this.config.rounds} rounds)`);
+    if (!participant) {
+      throw new OutOfStepError(`worker ${workerId} is not part of round ${this.store.round}; fetch the parameters again`);
+    }
+    if (this.done) throw new OutOfStepError(`training is over (${this.config.rounds} rounds)`);
     if (round !== this.store.round || phase !== this.phase) {
-      throw new ProtocolError(
+      throw new OutOfStepError(
         `contribution for round ${round} phase ${phase}, but round ${this.store.round} phase ${this.phase} is open; fetch the parameters again`,
       );
     }
@@ -108,7 +145,7 @@ export class RoundCoordinator {
     const participant = this.participants.get(workerId);
     if (!participant || round !== this.store.round || phase !== this.phase) return;
     participant.loss = loss;
-    if (this.allContributed()) this.closePhase();
+    this.closeIfComplete();
   }
 
   /** Resolves with the update of (`round`, `phase`) once published; the latest one of each phase stays available. */
@@ -130,17 +167,45 @@ export class RoundCoordinator {
     if ([...this.participants.keys()].every((id) => this.finalDeliveries.has(id))) this.resolveFinished();
   }
 
-  private allContributed(): boolean {
-    if (this.participants.size < this.config.workers) return false;
-    for (const participant of this.participants.values()) {
-      if (participant.loss === undefined) return false;
+  private contributed(): Array<[number, Participant]> {
+    return [...this.participants.entries()].filter(([, p]) => p.loss !== undefined).sort(([a], [b]) => a - b);
+  }
+
+  private closeIfComplete(): void {
+    if (!this.started || this.done) return;
+    const count = this.contributed().length;
+    if (count > 0 && count === this.participants.size) this.closePhase();
+  }
+
+  private armDeadline(): void {
+    clearTimeout(this.deadline);
+    if (this.done) return;
+    this.deadline = setTimeout(() => this.deadlinePassed(), this.faults.roundTimeoutMs);
+    this.deadline.unref();
+  }
+
+  private deadlinePassed(): void {
+    const contributed = this.contributed();
+    const round = this.store.round;
+    if (contributed.length === 0 || contributed.length < this.faults.quorum) {
+      this.faults.log.warn(
+        { round, contributions: contributed.length, quorum: this.faults.quorum, participants: this.participants.size },
+        `round ${round} has ${contributed.length} of the ${this.faults.quorum} contributions its quorum needs; still waiting`,
+      );
+      this.armDeadline();
+      return;
     }
-    return true;
+    for (const [workerId, participant] of this.participants) {
+      if (participant.loss !== undefined) continue;
+      this.participants.delete(workerId);
+      this.faults.log.warn({ round, workerId }, `worker ${workerId} missed round ${round}'s deadline; the round closes without it`);
+    }
+    this.closePhase();
   }
 
   private closePhase(): void {
     const round = this.store.round;
-    const ordered = [...this.participants.entries()].sort(([a], [b]) => a - b).map(([, p]) => p);
+    const ordered = this.contributed().map(([, p]) => p);
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
     for (const participant of ordered) participant.loss = undefined;
 
@@ -158,6 +223,7 @@ export class RoundCoordinator {
         this.candidate = { payload: payload.subarray(0, downlink.byteLength), contributors: ordered.length, aggregateMs, diagnostics };
         this.phase = 1;
         this.publish({ round, phase: 0, payload: this.candidate.payload, contributors: ordered.length, rejected: false, stop: false });
+        this.armDeadline();
         return;
       }
       this.applyAndPublish(round, downlink, ordered.length, false, 0);
@@ -174,6 +240,7 @@ export class RoundCoordinator {
       });
     }
     if (this.done) this.resolveLastRoundClosed();
+    this.armDeadline();
   }
 
   /** Applies the update (or, when rejected, keeps the parameters) and moves to the next round. */

@@ -22,11 +22,15 @@ export class RunRecord {
   private readonly metricsPath?: string;
   private readonly rounds: RoundRecord[] = [];
 
-  constructor(private readonly directory: string | undefined) {
+  /** `append`: a resumed run adds to the metrics of the run it continues. */
+  constructor(
+    private readonly directory: string | undefined,
+    { append }: { append: boolean } = { append: false },
+  ) {
     if (directory) {
       mkdirSync(directory, { recursive: true });
       this.metricsPath = join(directory, 'metrics.jsonl');
-      writeFileSync(this.metricsPath, '');
+      if (!append) writeFileSync(this.metricsPath, '');
     }
   }
 

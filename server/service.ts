@@ -7,11 +7,13 @@ import type { Logger } from '../shared/logging.js';
 import { PROTOCOL_VERSION, type RunConfig } from '../shared/protocol.js';
 import type { ParameterServerHandlers } from '../shared/proto-types/signps/v1/ParameterServer.js';
 import type { ContributionChunk__Output } from '../shared/proto-types/signps/v1/ContributionChunk.js';
+import type { AttendRequest__Output } from '../shared/proto-types/signps/v1/AttendRequest.js';
+import type { Notice } from '../shared/proto-types/signps/v1/Notice.js';
 import { writeWithBackpressure } from '../shared/stream-writer.js';
 import type { ChunkAssembler } from '../shared/codec/chunks.js';
 import { RunFullError, type Membership } from './membership.js';
 import type { ParameterStore } from './parameter-store.js';
-import type { RoundCoordinator } from './round-coordinator.js';
+import { OutOfStepError, type RoundCoordinator } from './round-coordinator.js';
 import type { TrafficCounter } from './traffic.js';
 
 export interface ServiceDeps {
@@ -20,11 +22,25 @@ export interface ServiceDeps {
   coordinator: RoundCoordinator;
   store: ParameterStore;
   traffic: TrafficCounter;
+  sessions: Sessions;
   log: Logger;
 }
 
+/** Workers' open Attend streams, by worker id: the server's way to tell them to stop. */
+export type Sessions = Map<number, grpc.ServerWritableStream<AttendRequest__Output, Notice>>;
+
+/** A worker that joined but opened no Attend stream in this time is dropped and its shard freed. */
+const ATTEND_WITHIN_MS = 15_000;
+
 export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
-  const { config, membership, coordinator, store, traffic, log } = deps;
+  const { config, membership, coordinator, store, traffic, sessions, log } = deps;
+
+  const leave = (workerId: number, why: string) => {
+    const member = membership.leave(workerId);
+    if (!member) return;
+    coordinator.removeParticipant(workerId);
+    if (!coordinator.done) log.warn({ workerId, shard: member.shardIndex }, `worker ${workerId} left (${why}); shard ${member.shardIndex} is free`);
+  };
 
   return {
     Join(call, callback) {
@@ -46,6 +62,9 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
           `worker ${member.workerId} "${workerName}" joined from ${call.getPeer()} (shard ${member.shardIndex}, ${membership.size}/${config.workers})`,
         );
         callback(null, { workerId: member.workerId, shardIndex: member.shardIndex, config });
+        setTimeout(() => {
+          if (membership.get(member.workerId)?.attending === false) leave(member.workerId, 'it never opened its Attend stream');
+        }, ATTEND_WITHIN_MS).unref();
       } catch (error) {
         const code = error instanceof RunFullError ? grpc.status.RESOURCE_EXHAUSTED : grpc.status.INTERNAL;
         callback(refusal(error, code, log));
@@ -56,6 +75,8 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
       if (!membership.get(call.request.workerId)) {
         return call.destroy(status(grpc.status.NOT_FOUND, `worker ${call.request.workerId} has not joined; join first`));
       }
+      // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.
+      coordinator.addParticipant(call.request.workerId);
       // A snapshot, so an update applied while the stream is in flight cannot tear it.
       const round = store.round;
       const snapshot = new Uint8Array(store.parameters.buffer.slice(0));
@@ -73,7 +94,13 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
       const fail = (error: unknown) => {
         if (failed) return;
         failed = true;
-        callback(refusal(error, grpc.status.INVALID_ARGUMENT, log, first?.workerId));
+        const code =
+          first && !membership.get(first.workerId)
+            ? grpc.status.NOT_FOUND
+            : error instanceof OutOfStepError
+              ? grpc.status.FAILED_PRECONDITION
+              : grpc.status.INVALID_ARGUMENT;
+        callback(refusal(error, code, log, first?.workerId));
       };
       call.on('data', (chunk: ContributionChunk__Output) => {
         if (failed) return;
@@ -103,6 +130,22 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
         coordinator.commitContribution(first.workerId, first.round, first.phase, first.loss);
       });
       call.on('error', (error) => log.debug({ err: error.message }, 'contribution stream error'));
+    },
+
+    Attend(call) {
+      const { workerId } = call.request;
+      const member = membership.get(workerId);
+      if (!member) return call.destroy(status(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
+      member.attending = true;
+      sessions.set(workerId, call);
+      const gone = () => {
+        if (sessions.get(workerId) !== call) return;
+        sessions.delete(workerId);
+        leave(workerId, 'its connection closed');
+      };
+      call.on('cancelled', gone);
+      call.on('error', gone);
+      call.on('close', gone);
     },
 
     PullUpdate(call) {

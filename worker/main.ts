@@ -1,15 +1,23 @@
 // `signps worker`: joins a server, learns the run from it, and trains its data shard round after round.
+// It keeps going through what a long run meets: a missed deadline (fetch the parameters, go on), a server
+// that restarts (join again with backoff, resynchronise), a stop notice or SIGTERM (leave cleanly).
 import { hostname } from 'node:os';
 import type { Address } from '../shared/address.js';
 import { ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
 import { applyUpdate } from '../shared/methods/apply-update.js';
-import { buildMethod } from '../shared/methods/method.js';
+import { buildMethod, type Method, type WorkerEncoder } from '../shared/methods/method.js';
 import { allocatePayload } from '../shared/methods/wire-format.js';
 import { parameterHash } from '../shared/parameter-hash.js';
 import type { BackendChoice } from './backend.js';
-import { createProblem } from './problem.js';
-import { ServerConnection } from './server-connection.js';
+import { createProblem, type TrainingProblem, type WorkerOracle } from './problem.js';
+import {
+  NotAMemberError,
+  OutOfStepError,
+  ServerConnection,
+  ServerLostError,
+  type Joined,
+} from './server-connection.js';
 
 export interface WorkerOptions {
   server: Address;
@@ -18,19 +26,70 @@ export interface WorkerOptions {
   connectTimeoutMs: number;
 }
 
+/** What a worker keeps across rejoins: the problem, the method, and the buffers for one shard. */
+interface Training {
+  configKey: string;
+  shardIndex: number;
+  problem: TrainingProblem;
+  method: Method;
+  encoder: WorkerEncoder;
+  oracle: WorkerOracle;
+  parameters: Float32Array;
+  gradient: Float32Array;
+  update: Uint8Array;
+  candidate: Float32Array;
+}
+
 export async function runWorker(options: WorkerOptions, log: Logger): Promise<void> {
   const connection = new ServerConnection(options.server, log);
+  const name = options.name ?? `${hostname()}-${process.pid}`;
+  const stop = { requested: false, why: '' };
+  const requestStop = (why: string) => {
+    if (stop.requested) return;
+    Object.assign(stop, { requested: true, why });
+    log.info({ why }, `stopping: ${why}`);
+    connection.close();
+  };
+  process.once('SIGTERM', () => requestStop('SIGTERM'));
+  process.once('SIGINT', () => requestStop('SIGINT'));
+
+  let training: Training | undefined;
   try {
-    await train(connection, options, log);
+    while (!stop.requested) {
+      let joined: Joined;
+      try {
+        joined = await connection.join(name, options.connectTimeoutMs);
+      } catch (error) {
+        if (stop.requested) break;
+        throw error;
+      }
+      const session = connection.attend(joined.workerId, (message) => requestStop(`the server said: ${message}`));
+      try {
+        training = await prepare(joined, training, options.backend, log);
+        const finished = await trainRounds(connection, joined.workerId, training, stop, log);
+        if (finished) break;
+      } catch (error) {
+        if (stop.requested) break;
+        if (!(error instanceof ServerLostError || error instanceof NotAMemberError)) throw error;
+        log.warn({ reason: error.message }, 'lost my place in the run; joining again');
+      } finally {
+        session.cancel();
+      }
+    }
   } finally {
     connection.close();
   }
 }
 
-async function train(connection: ServerConnection, options: WorkerOptions, log: Logger): Promise<void> {
-  const name = options.name ?? `${hostname()}-${process.pid}`;
-  const { workerId, shardIndex, config } = await connection.join(name, options.connectTimeoutMs);
-  const problem = await createProblem({ dataset: config.dataset, model: config.model, workers: config.workers }, options.backend);
+/** Builds (or, after a rejoin with the same run and shard, keeps) what training needs. */
+async function prepare(joined: Joined, previous: Training | undefined, backend: BackendChoice, log: Logger): Promise<Training> {
+  const { workerId, shardIndex, config } = joined;
+  const configKey = JSON.stringify(config);
+  if (previous && previous.configKey === configKey && previous.shardIndex === shardIndex) return previous;
+
+  const problem = previous?.configKey === configKey
+    ? previous.problem
+    : await createProblem({ dataset: config.dataset, model: config.model, workers: config.workers }, backend);
   log.info(
     { workerId, shard: shardIndex, method: config.method, problem: problem.name, compute: problem.backendDetail },
     `joined as worker ${workerId} (shard ${shardIndex}) for ${config.method} on ${problem.name}; computing with ${problem.backendDetail}`,
@@ -43,37 +102,64 @@ async function train(connection: ServerConnection, options: WorkerOptions, log: 
   }
   if (!config.pipeline) throw new ProtocolError('the server sent no method pipeline; run the same signps version on both');
   const method = buildMethod(config.method, config.pipeline, config.learningRate, d, config.workers);
-  const encoder = method.createEncoder(config.seed, shardIndex);
-  const oracle = problem.createOracle(shardIndex, config.workers, { batchSize: config.batchSize, seed: config.seed });
-
   const parameters = new Float32Array(d);
-  const gradient = new Float32Array(d);
-  const update = allocatePayload(method.downlink, d, config.workers);
-  // Safeguarded methods try the step on a copy first (Safaryan & Richtárik, Alg. 1, option 2).
-  const candidate = config.pipeline.safeguard ? new Float32Array(d) : parameters;
+  return {
+    configKey,
+    shardIndex,
+    problem,
+    method,
+    encoder: method.createEncoder(config.seed, shardIndex),
+    oracle: problem.createOracle(shardIndex, config.workers, { batchSize: config.batchSize, seed: config.seed }),
+    parameters,
+    gradient: new Float32Array(d),
+    update: allocatePayload(method.downlink, d, config.workers),
+    // Safeguarded methods try the step on a copy first (Safaryan & Richtárik, Alg. 1, option 2).
+    candidate: config.pipeline.safeguard ? new Float32Array(d) : parameters,
+  };
+}
+
+/** Trains until the server's last update (true) or a stop request (false). */
+async function trainRounds(
+  connection: ServerConnection,
+  workerId: number,
+  t: Training,
+  stop: { requested: boolean },
+  log: Logger,
+): Promise<boolean> {
+  const { method, encoder, oracle, parameters, gradient, update, candidate } = t;
+  const config = JSON.parse(t.configKey) as Joined['config'];
   let round = await connection.fetchParameters(workerId, parameters);
-  log.info({ round, d }, `training from round ${round}`);
+  log.info({ round }, `training from round ${round}`);
 
-  for (;;) {
-    const loss = oracle.lossAndGradient(parameters, round, gradient);
-    await connection.push(workerId, round, 0, encoder.encode(gradient, round), loss, config.chunkBytes);
-    let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes);
-    if (candidate !== parameters) candidate.set(parameters);
-    const shape = { format: method.downlink, workers: config.workers, contributors: pulled.contributors };
-    applyUpdate(candidate, update, shape, method.replicaStepSize(round));
-    if (candidate !== parameters) {
-      await connection.push(workerId, round, 1, new Uint8Array(0), oracle.lossOnLastSample(candidate), config.chunkBytes);
-      pulled = await connection.pull(workerId, round, 1, new Uint8Array(0), 0);
-      if (!pulled.rejected) parameters.set(candidate);
-    }
-    round += 1;
+  while (!stop.requested) {
+    try {
+      const loss = oracle.lossAndGradient(parameters, round, gradient);
+      await connection.push(workerId, round, 0, encoder.encode(gradient, round), loss, config.chunkBytes);
+      let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes);
+      if (candidate !== parameters) candidate.set(parameters);
+      const shape = { format: method.downlink, workers: config.workers, contributors: pulled.contributors };
+      applyUpdate(candidate, update, shape, method.replicaStepSize(round));
+      if (candidate !== parameters) {
+        await connection.push(workerId, round, 1, new Uint8Array(0), oracle.lossOnLastSample(candidate), config.chunkBytes);
+        pulled = await connection.pull(workerId, round, 1, new Uint8Array(0), 0);
+        if (!pulled.rejected) parameters.set(candidate);
+      }
+      round += 1;
 
-    if (pulled.parameterHash && !parameterHash(parameters).equals(pulled.parameterHash)) {
-      log.warn({ round }, 'parameters differ from the server after this round; fetching them again');
+      if (pulled.parameterHash && !parameterHash(parameters).equals(pulled.parameterHash)) {
+        log.warn({ round }, 'parameters differ from the server after this round; fetching them again');
+        round = await connection.fetchParameters(workerId, parameters);
+      }
+      if (pulled.stop) {
+        const hash = parameterHash(parameters).toString('hex');
+        log.info({ event: 'finished', round, parameterHash: hash }, `training finished after round ${round}; parameters ${hash}`);
+        return true;
+      }
+    } catch (error) {
+      if (!(error instanceof OutOfStepError) || stop.requested) throw error;
+      log.warn({ round, reason: error.message }, 'out of step with the server; fetching the parameters');
       round = await connection.fetchParameters(workerId, parameters);
     }
-    if (pulled.stop) break;
   }
-  const hash = parameterHash(parameters).toString('hex');
-  log.info({ event: 'finished', round, parameterHash: hash }, `training finished after round ${round}; parameters ${hash}`);
+  return false;
 }

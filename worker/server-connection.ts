@@ -12,7 +12,15 @@ import type { ParameterServerClient } from '../shared/proto-types/signps/v1/Para
 import type { ContributionChunk } from '../shared/proto-types/signps/v1/ContributionChunk.js';
 import type { UpdateChunk__Output } from '../shared/proto-types/signps/v1/UpdateChunk.js';
 import type { ParameterChunk__Output } from '../shared/proto-types/signps/v1/ParameterChunk.js';
+import type { Notice__Output } from '../shared/proto-types/signps/v1/Notice.js';
 import { writeWithBackpressure } from '../shared/stream-writer.js';
+
+/** The server went away (crash, restart, network): join again once it is back. */
+export class ServerLostError extends ConnectionError {}
+/** The server does not know this worker (it restarted, or dropped the worker): join again. */
+export class NotAMemberError extends ProtocolError {}
+/** This worker's round is over (it missed a deadline): fetch the parameters and go on. */
+export class OutOfStepError extends ProtocolError {}
 
 export interface Joined {
   workerId: number;
@@ -71,6 +79,17 @@ export class ServerConnection {
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
     }
+  }
+
+  /** Opens the worker's presence stream; `onStop` hears the server's stop notice. Cancel it to leave. */
+  attend(workerId: number, onStop: (message: string) => void): grpc.ClientReadableStream<Notice__Output> {
+    const stream = this.client.attend({ workerId });
+    stream.on('data', (notice: Notice__Output) => {
+      if (notice.kind === 'stop') onStop(notice.message);
+    });
+    // Its end or failure also shows in the calls that matter (push, pull); nothing to do here.
+    stream.on('error', () => undefined);
+    return stream;
   }
 
   /** Fills `parameters` with the server's and returns the round they belong to. */
@@ -141,9 +160,11 @@ export class ServerConnection {
   private explain(error: unknown, what: string): Error {
     const serviceError = error as Partial<grpc.ServiceError>;
     if (serviceError.code === undefined) return error as Error;
-    if (RETRYABLE.has(serviceError.code)) {
-      return new ConnectionError(`lost the server at ${this.address} during ${what}: ${serviceError.details}`);
+    if (RETRYABLE.has(serviceError.code) || serviceError.code === grpc.status.CANCELLED) {
+      return new ServerLostError(`lost the server at ${this.address} during ${what}: ${serviceError.details}`);
     }
+    if (serviceError.code === grpc.status.NOT_FOUND) return new NotAMemberError(`server refused ${what}: ${serviceError.details}`);
+    if (serviceError.code === grpc.status.FAILED_PRECONDITION) return new OutOfStepError(`server refused ${what}: ${serviceError.details}`);
     return new ProtocolError(`server refused ${what}: ${serviceError.details}`);
   }
 }
