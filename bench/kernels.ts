@@ -1,4 +1,5 @@
-// Kernel benchmark: reference vs fast paths at the sizes DESIGN.md quotes ("Wire and kernels: known facts").
+// Kernel benchmark: reference vs the JS and WebAssembly fast paths at the sizes DESIGN.md quotes ("Wire and
+// kernels: known facts").
 // Usage: node dist/bench/kernels.js [--quick]. Prints a Markdown table; times are the median of several
 // repetitions after warm-up calls, with inputs and outputs allocated outside the timed region.
 
@@ -13,15 +14,26 @@ import {
   unpackSignsReference,
 } from '../shared/codec/sign-bits.js';
 import { coordinateMean, coordinateMeanReference } from '../shared/kernels/mean.js';
-import { coordinateMedianFast, coordinateMedianReference } from '../shared/kernels/median.js';
-import { majorityVoteFast, majorityVoteReference, type VoteInput } from '../shared/kernels/vote.js';
+import { coordinateMedianJs, coordinateMedianReference, coordinateMedianWasm } from '../shared/kernels/median.js';
+import { majorityVoteJs, majorityVoteReference, majorityVoteWasm, type VoteInput } from '../shared/kernels/vote.js';
+import { packSignsWasm } from '../shared/kernels/wasm/pack-signs-wasm.js';
+import { stagingStrideBytes } from '../shared/kernels/wasm/staging.js';
+import { wasmKernels, type WasmKernels } from '../shared/kernels/wasm/wasm-module.js';
 
+/**
+ * One kernel at one size. js: the plain-JavaScript fast path; wasm: the WebAssembly path as callers get it
+ * (inputs copied into linear memory chunk by chunk, result copied out); wasmKernel: the WebAssembly code
+ * alone, on inputs already in linear memory; copyIn: copying all M inputs into linear memory once.
+ */
 interface Row {
   kernel: string;
   m: number | undefined;
   d: number;
-  referenceMs: number | undefined;
-  fastMs: number;
+  referenceMs?: number;
+  jsMs: number;
+  wasmMs?: number;
+  wasmKernelMs?: number;
+  copyInMs?: number;
 }
 
 const quick = process.argv.includes('--quick');
@@ -61,6 +73,16 @@ function randomFloatInputs(m: number, d: number): Float32Array[] {
   return Array.from({ length: m }, (_, i) => randomFloats(d, 0x9e3779b9 + i));
 }
 
+const wasm: WasmKernels | undefined = wasmKernels();
+
+/** Copies each input into linear memory, stride bytes apart from `at`: what staging all of them costs. */
+function copyIn(heap: Uint8Array, inputs: ArrayBufferView[], at: number, strideBytes: number): void {
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i];
+    heap.set(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), at + i * strideBytes);
+  }
+}
+
 function benchVote(m: number, d: number): Row {
   const input: VoteInput = {
     words: randomFloatInputs(m, d).map((values) => packSigns(values)),
@@ -68,28 +90,67 @@ function benchVote(m: number, d: number): Row {
     seed: 1,
     round: 1,
   };
-  const out = new Uint32Array(signWordCount(d));
-  return {
+  const wordCount = signWordCount(d);
+  const out = new Uint32Array(wordCount);
+  const row: Row = {
     kernel: 'majority vote',
     m,
     d,
     referenceMs: timeMs(() => majorityVoteReference(input, out), slowRepetitions, 1),
-    fastMs: timeMs(() => majorityVoteFast(input, out), repetitions),
+    jsMs: timeMs(() => majorityVoteJs(input, out), repetitions),
   };
+  if (wasm !== undefined) {
+    const kernels = wasm;
+    row.wasmMs = timeMs(() => majorityVoteWasm(input, out), repetitions);
+    // Whole inputs staged once, then the kernel over all of them.
+    const strideBytes = stagingStrideBytes(wordCount);
+    const heap = new Uint8Array(kernels.reserve((m + 1) * strideBytes));
+    const at = kernels.heapBase;
+    row.copyInMs = timeMs(() => copyIn(heap, input.words, at, strideBytes), repetitions);
+    const outAt = at + m * strideBytes;
+    const vectors = Math.ceil(wordCount / 4);
+    // The unrolled counter where M has one, as majorityVoteWasm does.
+    row.wasmKernelMs = timeMs(() => {
+      if (kernels.majorityVoteUnrolled(at, strideBytes, m, vectors, outAt, 0, input.seed, input.round) === 0) {
+        kernels.majorityVote(at, strideBytes, m, vectors, outAt, 0, input.seed, input.round);
+      }
+    }, repetitions);
+  }
+  return row;
 }
 
 function benchMedian(m: number, d: number, withReference: boolean): Row {
   const inputs = randomFloatInputs(m, d);
   const out = new Float32Array(d);
-  return {
+  const reps = withReference ? repetitions : slowRepetitions;
+  const warmUps = withReference ? 3 : 1;
+  const row: Row = {
     kernel: 'coordinate median',
     m,
     d,
     referenceMs: withReference ? timeMs(() => coordinateMedianReference(inputs, out), repetitions) : undefined,
-    fastMs: withReference
-      ? timeMs(() => coordinateMedianFast(inputs, out), repetitions)
-      : timeMs(() => coordinateMedianFast(inputs, out), slowRepetitions, 1),
+    jsMs: timeMs(() => coordinateMedianJs(inputs, out), reps, warmUps),
   };
+  if (wasm !== undefined) {
+    const kernels = wasm;
+    row.wasmMs = timeMs(() => coordinateMedianWasm(inputs, out), reps, warmUps);
+    if (withReference) {
+      // The unrolled network over whole inputs staged once (M here has one). It turns the staged floats
+      // into keys in place, so later repetitions sort keys of keys: the same work for odd M.
+      const strideBytes = stagingStrideBytes(d);
+      const heap = new Uint8Array(kernels.reserve((m + 1) * strideBytes));
+      const at = kernels.heapBase;
+      row.copyInMs = timeMs(() => copyIn(heap, inputs, at, strideBytes), repetitions);
+      const outAt = at + m * strideBytes;
+      if (kernels.coordinateMedianUnrolled(at, strideBytes, m, Math.ceil(d / 4), outAt) !== 0) {
+        row.wasmKernelMs = timeMs(
+          () => kernels.coordinateMedianUnrolled(at, strideBytes, m, Math.ceil(d / 4), outAt),
+          repetitions,
+        );
+      }
+    }
+  }
+  return row;
 }
 
 function benchMean(m: number, d: number): Row {
@@ -100,7 +161,7 @@ function benchMean(m: number, d: number): Row {
     m,
     d,
     referenceMs: timeMs(() => coordinateMeanReference(inputs, out), repetitions),
-    fastMs: timeMs(() => coordinateMean(inputs, out), repetitions),
+    jsMs: timeMs(() => coordinateMean(inputs, out), repetitions),
   };
 }
 
@@ -113,7 +174,8 @@ function benchPack(d: number): Row {
     d,
     // The reference allocates its result: it has no out parameter by design.
     referenceMs: timeMs(() => packSignsReference(values), repetitions),
-    fastMs: timeMs(() => packSigns(values, out), repetitions),
+    jsMs: timeMs(() => packSigns(values, out), repetitions),
+    wasmMs: wasm === undefined ? undefined : timeMs(() => packSignsWasm(values, out), repetitions),
   };
 }
 
@@ -125,15 +187,20 @@ function benchUnpack(d: number): Row {
     m: undefined,
     d,
     referenceMs: timeMs(() => unpackSignsReference(words, d), repetitions),
-    fastMs: timeMs(() => unpackSigns(words, d, out), repetitions),
+    jsMs: timeMs(() => unpackSigns(words, d, out), repetitions),
   };
 }
 
+function formatMs(ms: number | undefined): string {
+  return ms === undefined ? '—' : ms.toFixed(1);
+}
+
 function formatRow(row: Row): string {
-  const reference = row.referenceMs === undefined ? '—' : row.referenceMs.toFixed(1);
-  const speedUp = row.referenceMs === undefined ? '—' : `${(row.referenceMs / row.fastMs).toFixed(1)}×`;
+  const best = Math.min(row.jsMs, row.wasmMs ?? Infinity);
+  const speedUp = row.referenceMs === undefined ? '—' : `${(row.referenceMs / best).toFixed(1)}×`;
   const m = row.m === undefined ? '—' : String(row.m);
-  return `| ${row.kernel} | ${m} | ${row.d.toLocaleString('en-US')} | ${reference} | ${row.fastMs.toFixed(1)} | ${speedUp} |`;
+  const cells = [row.referenceMs, row.jsMs, row.wasmMs, row.wasmKernelMs, row.copyInMs].map(formatMs);
+  return `| ${row.kernel} | ${m} | ${row.d.toLocaleString('en-US')} | ${cells.join(' | ')} | ${speedUp} |`;
 }
 
 function main(): void {
@@ -150,9 +217,12 @@ function main(): void {
   report(benchUnpack(25_000_000));
 
   console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores)`);
-  console.log(`${quick ? 'quick run: ' : ''}times: median of ${repetitions} runs after 3 warm-ups; vote reference and 25M median: ${slowRepetitions} runs after 1\n`);
-  console.log('| kernel | M | d | reference ms | fast ms | speed-up |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log(`${quick ? 'quick run: ' : ''}times: median of ${repetitions} runs after 3 warm-ups; vote reference and 25M median: ${slowRepetitions} runs after 1`);
+  console.log(wasm === undefined ? 'WebAssembly SIMD kernels unavailable: wasm columns empty\n' : '');
+  console.log('wasm: as callers get it (copy in by chunks, kernel, copy out); wasm kernel: inputs already in');
+  console.log('linear memory; copy-in: all M inputs into linear memory once; speed-up: reference / fastest\n');
+  console.log('| kernel | M | d | reference ms | js ms | wasm ms | wasm kernel ms | copy-in ms | speed-up |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) console.log(formatRow(row));
 }
 

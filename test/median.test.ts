@@ -6,12 +6,12 @@ import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 
 import { packSigns } from '../shared/codec/sign-bits.js';
 import { ConfigError } from '../shared/errors.js';
-import {
-  MAX_MEDIAN_WORKERS,
-  coordinateMedianFast,
-  coordinateMedianReference,
-} from '../shared/kernels/median.js';
-import { majorityVoteFast, majorityVoteReference } from '../shared/kernels/vote.js';
+import { kernelSet } from '../shared/kernels/kernel-set.js';
+import { MAX_MEDIAN_WORKERS, coordinateMedianReference } from '../shared/kernels/median.js';
+import { majorityVoteReference } from '../shared/kernels/vote.js';
+
+/** Every fast path is held to the same tests: the plain-JS one and the WebAssembly SIMD one. */
+const FAST_KERNELS = (['js', 'wasm'] as const).map((choice) => ({ choice, ...kernelSet(choice) }));
 
 function floatFromBits(bits: number): number {
   return new Float32Array(new Uint32Array([bits]).buffer)[0];
@@ -61,14 +61,17 @@ function assertSameFloats(actual: Float32Array, expected: Float32Array, what: st
   }
 }
 
-test('fast median equals the reference bit for bit on awkward inputs', () => {
+test('fast medians equal the reference bit for bit on awkward inputs', () => {
   const rng = xoroshiro128plus(20);
-  const ms = [...Array.from({ length: 16 }, (_, i) => i + 1), 17, 24, 31, 32, 33, MAX_MEDIAN_WORKERS];
+  const ms = [...Array.from({ length: 16 }, (_, i) => i + 1), 17, 24, 31, 32, 33, 48, MAX_MEDIAN_WORKERS];
   for (const m of ms) {
     for (const d of [1, 3, 1023, 1024, 1025, 2500]) {
       const inputs = awkwardInputs(rng, m, d);
-      const dirty = new Float32Array(d).fill(123);
-      assertSameFloats(coordinateMedianFast(inputs, dirty), coordinateMedianReference(inputs), `M = ${m}, d = ${d}`);
+      const expected = coordinateMedianReference(inputs);
+      for (const { choice, median } of FAST_KERNELS) {
+        const dirty = new Float32Array(d).fill(123);
+        assertSameFloats(median(inputs, dirty), expected, `${choice}, M = ${m}, d = ${d}`);
+      }
     }
   }
 });
@@ -82,7 +85,10 @@ test('only ±0 in a column: fast and reference agree on the sign of zero', () =>
       for (let j = 0; j < d; j++) values[j] = (rng.next() & 1) === 0 ? 0 : -0;
       return values;
     });
-    assertSameFloats(coordinateMedianFast(inputs), coordinateMedianReference(inputs), `zeros, M = ${m}`);
+    const expected = coordinateMedianReference(inputs);
+    for (const { choice, median } of FAST_KERNELS) {
+      assertSameFloats(median(inputs), expected, `${choice}, zeros, M = ${m}`);
+    }
   }
 });
 
@@ -103,35 +109,37 @@ test('hand-computed medians', () => {
   const inputs = Array.from({ length: m }, (_, i) => Float32Array.from(columns, ([column]) => column[i]));
   const expected = Float32Array.from(columns, ([, median]) => median);
   assertSameFloats(coordinateMedianReference(inputs), expected, 'reference, M = 4');
-  assertSameFloats(coordinateMedianFast(inputs), expected, 'fast, M = 4');
+  for (const { choice, median } of FAST_KERNELS) assertSameFloats(median(inputs), expected, `${choice}, M = 4`);
 
   const odd = [Float32Array.of(3, -0, Number.NaN), Float32Array.of(1, 0, 5), Float32Array.of(2, 7, Number.NaN)];
   const oddExpected = Float32Array.of(2, 0, Number.NaN);
   assertSameFloats(coordinateMedianReference(odd), oddExpected, 'reference, M = 3');
-  assertSameFloats(coordinateMedianFast(odd), oddExpected, 'fast, M = 3');
+  for (const { choice, median } of FAST_KERNELS) assertSameFloats(median(odd), oddExpected, `${choice}, M = 3`);
 });
 
-test('0-1 principle: the pruned networks select the median of every 0/1 column, M up to 16', () => {
-  for (let m = 1; m <= 16; m++) {
-    const d = 1 << m;
-    const inputs = Array.from({ length: m }, (_, i) => {
-      const values = new Float32Array(d);
-      for (let j = 0; j < d; j++) values[j] = (j >>> i) & 1;
-      return values;
-    });
-    const result = coordinateMedianFast(inputs);
-    const lowIndex = (m - 1) >>> 1;
-    const highIndex = m >>> 1;
-    for (let j = 0; j < d; j++) {
-      // A sorted 0/1 column holds m − ones zeros, then ones.
-      let ones = 0;
-      for (let i = 0; i < m; i++) ones += (j >>> i) & 1;
-      const low = lowIndex >= m - ones ? 1 : 0;
-      const high = highIndex >= m - ones ? 1 : 0;
-      if (result[j] !== (low + high) / 2) assert.fail(`M = ${m}, column ${j}: got ${result[j]}`);
+for (const { choice, median } of FAST_KERNELS) {
+  test(`${choice}: 0-1 principle: the pruned networks select the median of every 0/1 column, M up to 16`, () => {
+    for (let m = 1; m <= 16; m++) {
+      const d = 1 << m;
+      const inputs = Array.from({ length: m }, (_, i) => {
+        const values = new Float32Array(d);
+        for (let j = 0; j < d; j++) values[j] = (j >>> i) & 1;
+        return values;
+      });
+      const result = median(inputs);
+      const lowIndex = (m - 1) >>> 1;
+      const highIndex = m >>> 1;
+      for (let j = 0; j < d; j++) {
+        // A sorted 0/1 column holds m − ones zeros, then ones.
+        let ones = 0;
+        for (let i = 0; i < m; i++) ones += (j >>> i) & 1;
+        const low = lowIndex >= m - ones ? 1 : 0;
+        const high = highIndex >= m - ones ? 1 : 0;
+        if (result[j] !== (low + high) / 2) assert.fail(`M = ${m}, column ${j}: got ${result[j]}`);
+      }
     }
-  }
-});
+  });
+}
 
 test("Chen's Proposition 1: for odd M, sign of the vote = sign of the median", () => {
   const rng = xoroshiro128plus(22);
@@ -147,14 +155,16 @@ test("Chen's Proposition 1: for odd M, sign of the vote = sign of the median", (
       return values;
     });
     const voteInput = { words: inputs.map((values) => packSigns(values)), d, seed: 1, round: 1 };
-    const vote = majorityVoteFast(voteInput);
-    assert.deepEqual(packSigns(coordinateMedianFast(inputs)), vote, `fast, M = ${m}`);
-    assert.deepEqual(packSigns(coordinateMedianReference(inputs)), majorityVoteReference(voteInput), `reference, M = ${m}`);
+    for (const { choice, median, vote } of FAST_KERNELS) {
+      assert.deepEqual(packSigns(median(inputs)), vote(voteInput), `${choice}, M = ${m}`);
+    }
+    const referenceVote = majorityVoteReference(voteInput);
+    assert.deepEqual(packSigns(coordinateMedianReference(inputs)), referenceVote, `reference, M = ${m}`);
   }
 });
 
 test('M out of range is a ConfigError; mismatched lengths are a RangeError', () => {
-  for (const median of [coordinateMedianFast, coordinateMedianReference]) {
+  for (const median of [...FAST_KERNELS.map(({ median }) => median), coordinateMedianReference]) {
     assert.throws(() => median([]), ConfigError);
     const tooMany = Array.from({ length: MAX_MEDIAN_WORKERS + 1 }, () => new Float32Array(3));
     assert.throws(() => median(tooMany), ConfigError);
@@ -168,5 +178,6 @@ test('inputs may be views at any float offset', () => {
   const d = 3000;
   const backing = awkwardInputs(rng, 1, 5 * d + 7)[0];
   const views = [0, 1, 2, 3, 4].map((i) => backing.subarray(i * d + 7, (i + 1) * d + 7));
-  assertSameFloats(coordinateMedianFast(views), coordinateMedianReference(views.map((v) => v.slice())), 'views');
+  const expected = coordinateMedianReference(views.map((v) => v.slice()));
+  for (const { choice, median } of FAST_KERNELS) assertSameFloats(median(views), expected, `${choice}, views`);
 });

@@ -5,13 +5,12 @@ import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 
 import { signWordCount } from '../shared/codec/sign-bits.js';
 import { ConfigError } from '../shared/errors.js';
-import {
-  MAX_VOTE_WORKERS,
-  majorityVoteFast,
-  majorityVoteReference,
-  type VoteInput,
-} from '../shared/kernels/vote.js';
+import { kernelSet } from '../shared/kernels/kernel-set.js';
+import { MAX_VOTE_WORKERS, majorityVoteReference, type VoteInput } from '../shared/kernels/vote.js';
 import { tieCoinWord } from '../shared/random/tie-coin.js';
+
+/** Every fast path is held to the same tests: the plain-JS one and the WebAssembly SIMD one. */
+const FAST_VOTES = (['js', 'wasm'] as const).map((choice) => ({ choice, vote: kernelSet(choice).vote }));
 
 /**
  * Packed sign vectors, padding bits 0. Most workers vote at random (p = ½, so even M ties often); some are
@@ -46,16 +45,20 @@ function bit(words: Uint32Array, j: number): number {
 const DS = [1, 31, 32, 33, 63, 64, 65, 1000, 100_003];
 const MS = [...Array.from({ length: 16 }, (_, i) => i + 1), 31, 32, 33, 64, MAX_VOTE_WORKERS];
 
-test('fast vote equals the reference bit for bit, and ties happen for even M', () => {
+test('fast votes equal the reference bit for bit, and ties happen for even M', () => {
   const rng = xoroshiro128plus(10);
   for (const m of MS) {
     let ties = 0;
     for (const d of DS) {
       const input: VoteInput = { words: randomVotes(rng, m, d), d, seed: 1234, round: m * 7 + d };
       const expected = majorityVoteReference(input);
-      const actual = majorityVoteFast(input);
-      assert.deepEqual(actual, expected, `M = ${m}, d = ${d}`);
-      if ((d & 31) !== 0) assert.equal(actual[actual.length - 1] >>> (d & 31), 0, `padding, M = ${m}, d = ${d}`);
+      for (const { choice, vote } of FAST_VOTES) {
+        const actual = vote(input, new Uint32Array(expected.length).fill(0xdeadbeef));
+        assert.deepEqual(actual, expected, `${choice}, M = ${m}, d = ${d}`);
+        if ((d & 31) !== 0) {
+          assert.equal(actual[actual.length - 1] >>> (d & 31), 0, `${choice} padding, M = ${m}, d = ${d}`);
+        }
+      }
       if (d === 1000) {
         for (let j = 0; j < d; j++) if (2 * negativeCount(input.words, j) === m) ties++;
       }
@@ -65,73 +68,79 @@ test('fast vote equals the reference bit for bit, and ties happen for even M', (
   }
 });
 
-test('the vote is the majority, and a tie takes the seeded coin', () => {
-  const rng = xoroshiro128plus(11);
-  for (const m of [1, 2, 3, 4, 7, 8, 15, 16]) {
-    const d = 3000;
-    const input: VoteInput = { words: randomVotes(rng, m, d), d, seed: 99, round: 5 };
-    const result = majorityVoteFast(input);
-    for (let j = 0; j < d; j++) {
-      const negatives = negativeCount(input.words, j);
-      const expected =
-        2 * negatives > m ? 1 : 2 * negatives < m ? 0 : (tieCoinWord(99, 5, j >>> 5) >>> (j & 31)) & 1;
-      assert.equal(bit(result, j), expected, `M = ${m}, coordinate ${j}, ${negatives} negative votes`);
+for (const { choice, vote } of FAST_VOTES) {
+  test(`${choice}: the vote is the majority, and a tie takes the seeded coin`, () => {
+    const rng = xoroshiro128plus(11);
+    for (const m of [1, 2, 3, 4, 7, 8, 15, 16]) {
+      const d = 3000;
+      const input: VoteInput = { words: randomVotes(rng, m, d), d, seed: 99, round: 5 };
+      const result = vote(input);
+      for (let j = 0; j < d; j++) {
+        const negatives = negativeCount(input.words, j);
+        const expected =
+          2 * negatives > m ? 1 : 2 * negatives < m ? 0 : (tieCoinWord(99, 5, j >>> 5) >>> (j & 31)) & 1;
+        assert.equal(bit(result, j), expected, `M = ${m}, coordinate ${j}, ${negatives} negative votes`);
+      }
     }
-  }
-});
+  });
+}
 
 test('hand-made example: three workers', () => {
   // Coordinates 0..3 get 0, 1, 2 and 3 negative votes.
   const words = [new Uint32Array([0b1110]), new Uint32Array([0b1100]), new Uint32Array([0b1000])];
   const input: VoteInput = { words, d: 4, seed: 0, round: 0 };
-  assert.deepEqual(Array.from(majorityVoteFast(input)), [0b1100]);
+  for (const { vote } of FAST_VOTES) assert.deepEqual(Array.from(vote(input)), [0b1100]);
   assert.deepEqual(Array.from(majorityVoteReference(input)), [0b1100]);
 });
 
-test('same seed and round give the same result; another round redraws only the tie bits', () => {
-  const rng = xoroshiro128plus(12);
-  const m = 6;
-  const d = 10_000;
-  const words = randomVotes(rng, m, d);
-  const first = majorityVoteFast({ words, d, seed: 7, round: 3 });
-  assert.deepEqual(majorityVoteFast({ words, d, seed: 7, round: 3 }), first);
-  assert.deepEqual(majorityVoteReference({ words, d, seed: 7, round: 3 }), first);
-  const nextRound = majorityVoteFast({ words, d, seed: 7, round: 4 });
-  const otherSeed = majorityVoteFast({ words, d, seed: 8, round: 3 });
-  let ties = 0;
-  let tieBitsChangedByRound = 0;
-  let tieBitsChangedBySeed = 0;
-  for (let j = 0; j < d; j++) {
-    if (2 * negativeCount(words, j) === m) {
-      ties++;
-      tieBitsChangedByRound += bit(first, j) ^ bit(nextRound, j);
-      tieBitsChangedBySeed += bit(first, j) ^ bit(otherSeed, j);
-    } else {
-      assert.equal(bit(nextRound, j), bit(first, j), `non-tie coordinate ${j} changed with the round`);
-      assert.equal(bit(otherSeed, j), bit(first, j), `non-tie coordinate ${j} changed with the seed`);
+for (const { choice, vote } of FAST_VOTES) {
+  test(`${choice}: same seed and round give the same result; another round redraws only the tie bits`, () => {
+    const rng = xoroshiro128plus(12);
+    const m = 6;
+    const d = 10_000;
+    const words = randomVotes(rng, m, d);
+    const first = vote({ words, d, seed: 7, round: 3 });
+    assert.deepEqual(vote({ words, d, seed: 7, round: 3 }), first);
+    assert.deepEqual(majorityVoteReference({ words, d, seed: 7, round: 3 }), first);
+    const nextRound = vote({ words, d, seed: 7, round: 4 });
+    const otherSeed = vote({ words, d, seed: 8, round: 3 });
+    let ties = 0;
+    let tieBitsChangedByRound = 0;
+    let tieBitsChangedBySeed = 0;
+    for (let j = 0; j < d; j++) {
+      if (2 * negativeCount(words, j) === m) {
+        ties++;
+        tieBitsChangedByRound += bit(first, j) ^ bit(nextRound, j);
+        tieBitsChangedBySeed += bit(first, j) ^ bit(otherSeed, j);
+      } else {
+        assert.equal(bit(nextRound, j), bit(first, j), `non-tie coordinate ${j} changed with the round`);
+        assert.equal(bit(otherSeed, j), bit(first, j), `non-tie coordinate ${j} changed with the seed`);
+      }
     }
-  }
-  assert.ok(ties > 1000, `expected many ties, got ${ties}`);
-  // Independent fair coins disagree about half the time.
-  assert.ok(Math.abs(tieBitsChangedByRound / ties - 0.5) < 0.06, `round: ${tieBitsChangedByRound} of ${ties}`);
-  assert.ok(Math.abs(tieBitsChangedBySeed / ties - 0.5) < 0.06, `seed: ${tieBitsChangedBySeed} of ${ties}`);
-});
+    assert.ok(ties > 1000, `expected many ties, got ${ties}`);
+    // Independent fair coins disagree about half the time.
+    assert.ok(Math.abs(tieBitsChangedByRound / ties - 0.5) < 0.06, `round: ${tieBitsChangedByRound} of ${ties}`);
+    assert.ok(Math.abs(tieBitsChangedBySeed / ties - 0.5) < 0.06, `seed: ${tieBitsChangedBySeed} of ${ties}`);
+  });
+}
 
-test('the tie coin is fair', () => {
-  // Two workers that always disagree: every coordinate is a tie.
-  const d = 320_000;
-  const a = new Uint32Array(signWordCount(d));
-  const rng = xoroshiro128plus(13);
-  for (let w = 0; w < a.length; w++) a[w] = rng.next();
-  const b = a.map((x) => ~x);
-  for (const round of [0, 1, 2]) {
-    const result = majorityVoteFast({ words: [a, b], d, seed: 42, round });
-    let negatives = 0;
-    for (let j = 0; j < d; j++) negatives += bit(result, j);
-    // Standard deviation of the fraction is 1/(2√d) ≈ 0.0009; allow about 5σ.
-    assert.ok(Math.abs(negatives / d - 0.5) < 0.0045, `round ${round}: ${negatives} of ${d} negative`);
-  }
-});
+for (const { choice, vote } of FAST_VOTES) {
+  test(`${choice}: the tie coin is fair`, () => {
+    // Two workers that always disagree: every coordinate is a tie.
+    const d = 320_000;
+    const a = new Uint32Array(signWordCount(d));
+    const rng = xoroshiro128plus(13);
+    for (let w = 0; w < a.length; w++) a[w] = rng.next();
+    const b = a.map((x) => ~x);
+    for (const round of [0, 1, 2]) {
+      const result = vote({ words: [a, b], d, seed: 42, round });
+      let negatives = 0;
+      for (let j = 0; j < d; j++) negatives += bit(result, j);
+      // Standard deviation of the fraction is 1/(2√d) ≈ 0.0009; allow about 5σ.
+      assert.ok(Math.abs(negatives / d - 0.5) < 0.0045, `round ${round}: ${negatives} of ${d} negative`);
+    }
+  });
+}
 
 test('tieCoinWord is a stateless unsigned 32-bit hash', () => {
   assert.equal(tieCoinWord(1, 2, 3), tieCoinWord(1, 2, 3));
@@ -152,7 +161,7 @@ test('tieCoinWord is a stateless unsigned 32-bit hash', () => {
 test('M out of range is a ConfigError; wrong lengths are a RangeError', () => {
   const d = 40;
   const one = new Uint32Array(signWordCount(d));
-  for (const vote of [majorityVoteFast, majorityVoteReference]) {
+  for (const vote of [...FAST_VOTES.map(({ vote }) => vote), majorityVoteReference]) {
     assert.throws(() => vote({ words: [], d, seed: 0, round: 0 }), ConfigError);
     const tooMany = Array.from({ length: MAX_VOTE_WORKERS + 1 }, () => one);
     assert.throws(() => vote({ words: tooMany, d, seed: 0, round: 0 }), (error: unknown) => {
@@ -170,6 +179,8 @@ test('out buffer is overwritten and stray input padding never leaks into the res
   const words = [new Uint32Array([0, 0xffffffff]), new Uint32Array([0, 0xffffffff]), new Uint32Array([0, 0])];
   const out = new Uint32Array(2).fill(0xffffffff);
   const input: VoteInput = { words, d, seed: 0, round: 0 };
-  assert.deepEqual(Array.from(majorityVoteFast(input, out)), [0, 0xff]);
+  for (const { choice, vote } of FAST_VOTES) {
+    assert.deepEqual(Array.from(vote(input, out.fill(0xffffffff))), [0, 0xff], choice);
+  }
   assert.deepEqual(Array.from(majorityVoteReference(input, out.fill(0xffffffff))), [0, 0xff]);
 });

@@ -1,11 +1,17 @@
 // One interface over the aggregation kernels, so the server can run the plain reference implementations
-// (to check or debug a run) or the fast paths without changing any other code. Both give identical results.
+// (to check or debug a run) or a fast path without changing any other code. All give identical results.
+//
+// Choices: 'wasm' (WebAssembly SIMD vote and median), 'js' (the plain-JavaScript fast paths, for hosts
+// without WebAssembly SIMD), 'reference' (the definitions), and 'fast': 'wasm' where this host runs it,
+// else 'js'. The mean has one fast path (JS, already memory-bound), shared by 'wasm' and 'js'.
 
 import { coordinateMean, coordinateMeanReference } from './mean.js';
-import { coordinateMedianFast, coordinateMedianReference } from './median.js';
-import { majorityVoteFast, majorityVoteReference, type VoteInput } from './vote.js';
+import { coordinateMedianFast, coordinateMedianJs, coordinateMedianReference, coordinateMedianWasm } from './median.js';
+import { majorityVoteFast, majorityVoteJs, majorityVoteReference, majorityVoteWasm, type VoteInput } from './vote.js';
+import { requireWasmKernels, wasmKernelsAvailable } from './wasm/wasm-module.js';
 
-export type KernelChoice = 'fast' | 'reference';
+export const KERNEL_CHOICES = ['fast', 'wasm', 'js', 'reference'] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 
 export interface KernelSet {
   vote(input: VoteInput, out?: Uint32Array): Uint32Array;
@@ -13,10 +19,19 @@ export interface KernelSet {
   mean(inputs: Float32Array[], out?: Float32Array): Float32Array;
 }
 
+/**
+ * The kernels for a choice. 'wasm' loads the WebAssembly module now (synchronously) and throws a
+ * ConfigError if this host cannot run it; 'fast' never throws.
+ */
 export function kernelSet(choice: KernelChoice): KernelSet {
   switch (choice) {
     case 'fast':
       return { vote: majorityVoteFast, median: coordinateMedianFast, mean: coordinateMean };
+    case 'wasm':
+      requireWasmKernels();
+      return { vote: majorityVoteWasm, median: coordinateMedianWasm, mean: coordinateMean };
+    case 'js':
+      return { vote: majorityVoteJs, median: coordinateMedianJs, mean: coordinateMean };
     case 'reference':
       return { vote: majorityVoteReference, median: coordinateMedianReference, mean: coordinateMeanReference };
     default: {
@@ -24,4 +39,10 @@ export function kernelSet(choice: KernelChoice): KernelSet {
       throw new TypeError(`unknown kernel choice: ${String(unknown)}`);
     }
   }
+}
+
+/** Which implementation a choice runs on this host ('fast' resolved), e.g. for the run's log. */
+export function resolvedKernelChoice(choice: KernelChoice): Exclude<KernelChoice, 'fast'> {
+  if (choice !== 'fast') return choice;
+  return wasmKernelsAvailable() ? 'wasm' : 'js';
 }

@@ -18,7 +18,8 @@ export function addNoise(vector: Float32Array, distribution: NoiseDistribution, 
       // Laplace(0, 1/√2) has variance 1; inverse CDF of a uniform in (−½, ½).
       const b = scale / Math.SQRT2;
       for (let j = 0; j < n; j++) {
-        const u = rng.nextFloat() - 0.5;
+        // Open interval (−½, ½): u = −½ exactly would give −log(0) = ∞.
+        const u = (rng.nextUint32() + 0.5) * 2 ** -32 - 0.5;
         const magnitude = -Math.log(1 - 2 * Math.abs(u));
         vector[j] += u < 0 ? -b * magnitude : b * magnitude;
       }

@@ -3,8 +3,9 @@
 // that true where the paper's sign(0) = 0 cannot be sent in one bit.
 //
 // Stateless: the coins for one 32-coordinate word depend only on (seed, round, wordIndex), so every
-// kernel, in any order or chunking, draws the same coin for the same coordinate. The hash is
-// MurmurHash3_x86_32 over the three 32-bit words (each argument taken modulo 2^32).
+// kernel, in any order or chunking, draws the same coin for the same coordinate. The hash is built from
+// MurmurHash3_x86_32's steps: the seed as the hash seed, round and word index mixed in as two blocks, then the
+// finaliser (each argument taken modulo 2^32).
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
