@@ -38,12 +38,20 @@ export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape)
     throw new ConfigError(`unknown method "${choice.method}"; choose one of: ${METHOD_NAMES.join(', ')}`);
   }
   const preset: Preset = PRESETS[choice.method];
-  const [aggregatorName, parameterText] = (choice.aggregator ?? preset.aggregator).split(':');
-  const aggregator = aggregatorNamed(aggregatorName);
-  const aggregatorParameter = parameterText === undefined ? aggregator.parameter?.defaultValue ?? 0 : Number(parameterText);
+  const aggregatorText = choice.aggregator ?? preset.aggregator;
+  const separator = aggregatorText.indexOf(':');
+  const aggregator = aggregatorNamed(separator < 0 ? aggregatorText : aggregatorText.slice(0, separator));
+  const parameterText = separator < 0 ? undefined : aggregatorText.slice(separator + 1);
   if (parameterText !== undefined && !aggregator.parameter) {
     throw new ConfigError(`aggregator ${aggregator.name} takes no parameter; write just "${aggregator.name}"`);
   }
+  if (parameterText !== undefined && (parameterText.trim() === '' || !Number.isFinite(Number(parameterText)))) {
+    throw new ConfigError(
+      `aggregator ${aggregator.name} needs a number for ${aggregator.parameter?.name} after the colon, ` +
+        `e.g. ${aggregator.name}:${aggregator.parameter?.defaultValue}; got "${aggregatorText}"`,
+    );
+  }
+  const aggregatorParameter = parameterText === undefined ? aggregator.parameter?.defaultValue ?? 0 : Number(parameterText);
 
   const noise = choice.noise ?? preset.noise?.distribution ?? 'none';
   if (noise !== 'none' && !(NOISE_DISTRIBUTIONS as readonly string[]).includes(noise)) {

@@ -22,13 +22,16 @@ export const krumAggregator: AggregatorKind = {
   create({ d, parameter: f }) {
     const output = allocatePayload('f32', d, 1);
     const result = asFloat32(output, d);
+    const sum = new Float64Array(d);
     return {
       aggregate(contributions) {
         const inputs = contributions.map((c) => asFloat32(c, d));
+        // Fewer contributions than planned (a worker left): tolerate as many as the rule still allows.
         const chosen = multiKrumSelection(inputs, Math.min(f, Math.max(0, Math.floor((inputs.length - 3) / 2))));
-        result.fill(0);
-        for (const i of chosen) for (let j = 0; j < d; j++) result[j] += inputs[i][j];
-        for (let j = 0; j < d; j++) result[j] /= chosen.length;
+        chosen.sort((a, b) => a - b);
+        sum.fill(0);
+        for (const i of chosen) for (let j = 0; j < d; j++) sum[j] += inputs[i][j];
+        for (let j = 0; j < d; j++) result[j] = sum[j] / chosen.length;
         return output;
       },
     };
