@@ -21,11 +21,14 @@ export interface LocalOptions {
   server: ServerOptions;
   pretty: boolean;
   logLevel: string;
+  /** The first `byzantine` workers run `attack`. */
+  byzantine?: number;
+  attack?: string;
 }
 
 export class LocalRunError extends Error {}
 
-export async function runLocal({ server, pretty, logLevel }: LocalOptions): Promise<RunSummary> {
+export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack }: LocalOptions): Promise<RunSummary> {
   const started = performance.now();
   const outDir = server.out ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${server.method.method}`);
   mkdirSync(outDir, { recursive: true });
@@ -47,7 +50,7 @@ export async function runLocal({ server, pretty, logLevel }: LocalOptions): Prom
     const entry = parseLogLine(line);
     if (entry?.event === 'listening' && typeof entry.port === 'number') {
       for (let i = 0; i < server.workers; i++) {
-        const worker = spawnWorker(i, entry.port, server, logLevel, outDir, output);
+        const worker = spawnWorker(i, entry.port, server, logLevel, outDir, output, i < byzantine ? attack : undefined);
         children.push(worker);
         exits.push(exitOf(worker, `worker ${i}`, stopAll));
       }
@@ -73,8 +76,10 @@ function spawnWorker(
   logLevel: string,
   outDir: string,
   output: NodeJS.WritableStream,
+  attack: string | undefined,
 ): ChildProcess {
   const args = [CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`, '--backend', server.backend, '--log-level', logLevel];
+  if (attack) args.push('--attack', attack);
   const worker = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
   const logFile = createWriteStream(join(outDir, `worker-${index}.log`));
   createInterface({ input: worker.stdout! }).on('line', (line) => {
@@ -87,14 +92,17 @@ function spawnWorker(
   return worker;
 }
 
+/** Settles when the child exits; a failure stops the others. Never rejects before it is awaited. */
 function exitOf(child: ChildProcess, name: string, stopAll: () => void): Promise<void> {
-  return new Promise((resolve, reject) => {
+  const exit = new Promise<void>((resolve, reject) => {
     child.on('exit', (code, signal) => {
       if (code === 0) return resolve();
       stopAll();
       reject(new LocalRunError(`${name} exited with ${signal ?? `code ${code}`}; see its messages above`));
     });
   });
+  exit.catch(() => undefined);
+  return exit;
 }
 
 function parseLogLine(line: string): Record<string, unknown> | undefined {

@@ -8,6 +8,7 @@ import { NOISE_DISTRIBUTIONS } from '../shared/random/noise.js';
 import { DEFAULT_CHUNK_BYTES } from '../shared/protocol.js';
 import { MODEL_SPECS_HELP } from '../worker/models/registry.js';
 import { ANALYTIC_MODELS_HELP } from '../worker/problems/analytic-registry.js';
+import { ATTACK_HELP } from '../worker/attacks.js';
 import { DATASET_NAMES } from '../worker/task.js';
 
 export const loggingOptions = {
@@ -70,9 +71,26 @@ export const faultOptions = {
   resume: { type: 'boolean', default: false, describe: 'Continue from the newest valid checkpoint (same flags as the first run)' },
 } as const satisfies Record<string, Options>;
 
+/** Shared by server and worker: the same token and certificate authority on both ends. */
+export const securityOptions = {
+  token: { type: 'string', describe: 'Shared secret every worker must present (prefer --token-file or SIGNPS_TOKEN: flags show in ps)' },
+  'token-file': { type: 'string', describe: 'File holding the shared token' },
+  'tls-cert': { type: 'string', describe: 'PEM certificate: the server\'s (server) or this worker\'s client certificate (worker, for mutual TLS)' },
+  'tls-key': { type: 'string', describe: 'PEM private key for --tls-cert' },
+  'tls-ca': { type: 'string', describe: 'PEM CA: server: require client certificates it signed (mutual TLS); worker: trust the server\'s certificate' },
+} as const satisfies Record<string, Options>;
+
 export const listenOptions = {
   host: { type: 'string', default: '0.0.0.0', describe: 'Address to listen on' },
   port: { type: 'number', default: 7070, describe: 'Port to listen on (0: any free port, logged at start)' },
+} as const satisfies Record<string, Options>;
+
+export const attackOption = {
+  attack: { type: 'string', describe: `Make this worker Byzantine (robustness experiments): ${ATTACK_HELP}` },
+} as const satisfies Record<string, Options>;
+
+export const byzantineOption = {
+  byzantine: { type: 'number', default: 0, describe: 'How many of the local workers run --attack' },
 } as const satisfies Record<string, Options>;
 
 export const workerOptions = {

@@ -4,7 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseAddress } from '../shared/address.js';
-import { UserFacingError } from '../shared/errors.js';
+import { ConfigError, UserFacingError } from '../shared/errors.js';
+import { parseAttack } from '../worker/attacks.js';
 import { createLogger, type Logger } from '../shared/logging.js';
 import type { Level } from 'pino';
 import { runServer } from '../server/main.js';
@@ -12,8 +13,8 @@ import { runWorker } from '../worker/main.js';
 import type { BackendChoice } from '../worker/backend.js';
 import { LocalRunError, runLocal } from './local.js';
 import { formatMethodTable } from './method-table.js';
-import { backendOption, faultOptions, listenOptions, loggingOptions, runOptions, workerOptions } from './options.js';
-import { integerIn, serverOptionsFrom } from './validate.js';
+import { attackOption, backendOption, byzantineOption, faultOptions, listenOptions, loggingOptions, runOptions, securityOptions, workerOptions } from './options.js';
+import { integerIn, securityFrom, serverOptionsFrom } from './validate.js';
 
 const SUB_COMMANDS = ['local', 'server', 'worker', 'methods'];
 const command = SUB_COMMANDS.includes(process.argv[2]) ? `signps ${process.argv[2]}` : 'signps';
@@ -25,15 +26,19 @@ async function main(): Promise<void> {
     .command(
       'local',
       'Train with a server and M workers as separate processes on this machine',
-      (y) => y.options({ ...runOptions, ...faultOptions, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...backendOption, ...loggingOptions }),
       async (argv) => {
-        await runLocal({ server: serverOptionsFrom(argv, '127.0.0.1', 0), pretty: argv.pretty, logLevel: argv['log-level'] });
+        const server = serverOptionsFrom(argv, '127.0.0.1', 0);
+        const byzantine = integerIn('byzantine', argv.byzantine, 0, server.workers);
+        if (byzantine > 0 && !argv.attack) throw new ConfigError('--byzantine needs --attack (what the Byzantine workers send)');
+        if (argv.attack) parseAttack(argv.attack, 0);
+        await runLocal({ server, pretty: argv.pretty, logLevel: argv['log-level'], byzantine, attack: argv.attack });
       },
     )
     .command(
       'server',
       'Hold the parameters and run the rounds; workers connect to it',
-      (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...backendOption, ...loggingOptions }),
       async (argv) => {
         const log = logger('server', argv);
         await runServer(serverOptionsFrom(argv, argv.host, argv.port), log);
@@ -42,7 +47,7 @@ async function main(): Promise<void> {
     .command(
       'worker',
       'Join a server and train on the data shard it assigns',
-      (y) => y.options({ ...workerOptions, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...workerOptions, ...attackOption, ...securityOptions, ...backendOption, ...loggingOptions }),
       async (argv) => {
         const log = logger('worker', argv);
         await runWorker(
@@ -51,6 +56,8 @@ async function main(): Promise<void> {
             name: argv.name,
             backend: argv.backend as BackendChoice,
             connectTimeoutMs: 1000 * integerIn('connect-timeout', argv['connect-timeout'], 1, 86_400),
+            security: securityFrom(argv),
+            attack: argv.attack,
           },
           log,
         );

@@ -3,6 +3,7 @@ import type { KernelChoice } from '../shared/kernels/kernel-set.js';
 import { ConfigError } from '../shared/errors.js';
 import { isMethodName } from '../shared/methods/presets.js';
 import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
+import type { SecurityFlags } from '../shared/security.js';
 import type { ServerOptions } from '../server/main.js';
 import type { BackendChoice } from '../worker/backend.js';
 
@@ -89,13 +90,26 @@ export interface FaultFlags {
   resume: boolean;
 }
 
-export function serverOptionsFrom(flags: RunFlags & FaultFlags, host: string, port: number): ServerOptions {
+export interface SecurityCliFlags {
+  token?: string;
+  'token-file'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  'tls-ca'?: string;
+}
+
+export function securityFrom(flags: SecurityCliFlags): SecurityFlags {
+  return { token: flags.token, tokenFile: flags['token-file'], tlsCert: flags['tls-cert'], tlsKey: flags['tls-key'], tlsCa: flags['tls-ca'] };
+}
+
+export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlags, host: string, port: number): ServerOptions {
   const workers = integerIn('workers', flags.workers, 1, MAX_WORKERS);
   return {
     method: pipelineChoiceFrom(flags),
     model: flags.model,
     dataset: flags.dataset,
     workers,
+    security: securityFrom(flags),
     quorum: quorumCount(flags.quorum, workers),
     roundTimeoutMs: 1000 * positiveNumber('round-timeout', flags['round-timeout']),
     checkpointDir: flags['checkpoint-dir'],

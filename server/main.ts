@@ -17,6 +17,8 @@ import { ProgressReporter } from './progress-reporter.js';
 import { RoundCoordinator } from './round-coordinator.js';
 import { RunRecord } from './run-record.js';
 import { createHandlers, type Sessions } from './service.js';
+import { requireToken } from './authentication.js';
+import { loadToken, serverCredentials, type SecurityFlags } from '../shared/security.js';
 import { TrafficCounter } from './traffic.js';
 
 export interface ServerOptions {
@@ -37,6 +39,7 @@ export interface ServerOptions {
   diagnosticsEvery: number;
   backend: BackendChoice;
   out?: string;
+  security: SecurityFlags;
   /** Fewest contributions a round may close with once its deadline has passed. */
   quorum: number;
   roundTimeoutMs: number;
@@ -53,6 +56,8 @@ const RESUME_MUST_MATCH = ['method', 'model', 'dataset', 'workers', 'seed', 'par
 const FINAL_DELIVERY_GRACE_MS = 30_000;
 
 export async function runServer(options: ServerOptions, log: Logger): Promise<void> {
+  const token = loadToken(options.security);
+  const credentials = serverCredentials(options.security);
   const problem = await createProblem({ dataset: options.dataset, model: options.model, workers: options.workers }, options.backend);
   const d = problem.parameterCount;
   const resolved = resolvePipeline(options.method, { d, workers: options.workers, rounds: options.rounds });
@@ -102,13 +107,14 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
   const server = new grpc.Server(CHANNEL_OPTIONS);
   server.addService(
     loadProtocol().signps.v1.ParameterServer.service,
-    createHandlers({ config, membership, coordinator, store, traffic, sessions, log }),
+    requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, log }), token, log),
   );
-  const port = await bind(server, options.host, options.port);
+  const port = await bind(server, options.host, options.port, credentials);
   log.info(
     {
       event: 'listening', host: options.host, port, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,
       problem: problem.name, d, workers: options.workers, rounds: options.rounds, evaluation: problem.backendDetail,
+      token: token !== undefined, tls: Boolean(options.security.tlsCert), clientCertificates: Boolean(options.security.tlsCa),
     },
     `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
   );
@@ -158,9 +164,9 @@ function resumeFrom(directory: string | undefined, config: RunConfig, log: Logge
   return new ParameterStore(checkpoint.parameters, checkpoint.round);
 }
 
-function bind(server: grpc.Server, host: string, port: number): Promise<number> {
+function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
+    server.bindAsync(`${host}:${port}`, credentials, (error, boundPort) => {
       if (!error) return resolve(boundPort);
       const inUse = /EADDRINUSE|address already in use/i.test(error.message);
       reject(

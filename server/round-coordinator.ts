@@ -11,6 +11,7 @@ import { ProtocolError } from '../shared/errors.js';
 import type { Method } from '../shared/methods/method.js';
 import type { Aggregator } from '../shared/methods/stages.js';
 import { allocatePayload } from '../shared/methods/wire-format.js';
+import { nonFiniteProblem } from '../shared/methods/payload-check.js';
 import type { RunConfig } from '../shared/protocol.js';
 import type { Logger } from '../shared/logging.js';
 import type { Diagnose } from './diagnostics.js';
@@ -20,6 +21,9 @@ export type Phase = 0 | 1;
 
 /** The worker is behind (missed a deadline, or the server restarted): it should fetch the parameters. */
 export class OutOfStepError extends ProtocolError {}
+
+/** The contribution itself was unusable (NaN or ±Infinity); the round goes on without it. */
+export class RefusedContributionError extends ProtocolError {}
 
 export interface PublishedUpdate {
   round: number;
@@ -47,6 +51,8 @@ interface Participant {
   slot: Uint8Array;
   /** Loss reported with this phase's contribution; undefined until it arrives. */
   loss?: number;
+  /** This phase's contribution arrived but was refused: the round does not wait for it. */
+  refused?: boolean;
   /** Phase 0's loss, kept for the safeguard's comparison in phase 1. */
   lossBefore?: number;
 }
@@ -134,16 +140,25 @@ export class RoundCoordinator {
         `contribution for round ${round} phase ${phase}, but round ${this.store.round} phase ${this.phase} is open; fetch the parameters again`,
       );
     }
-    if (participant.loss !== undefined) {
+    if (participant.loss !== undefined || participant.refused) {
       throw new ProtocolError(`worker ${workerId} already contributed to round ${round}`);
     }
     const expected = phase === 0 ? this.method.uplinkBytes : 0;
     return new ChunkAssembler(participant.slot, expected, `worker ${workerId}, round ${round}`);
   }
 
+  /** Takes the assembled contribution into the round; refuses a float payload holding NaN or ±Infinity. */
   commitContribution(workerId: number, round: number, phase: number, loss: number): void {
     const participant = this.participants.get(workerId);
     if (!participant || round !== this.store.round || phase !== this.phase) return;
+    const problem = phase === 0 ? nonFiniteProblem(participant.slot, this.method.uplink, this.config.parameterCount) : undefined;
+    if (problem) {
+      participant.refused = true;
+      this.closeIfComplete();
+      throw new RefusedContributionError(
+        `contribution of worker ${workerId} to round ${round} refused: ${problem}; the round goes on without it (a diverging model? try a smaller --lr)`,
+      );
+    }
     participant.loss = loss;
     this.closeIfComplete();
   }
@@ -172,9 +187,11 @@ export class RoundCoordinator {
   }
 
   private closeIfComplete(): void {
-    if (!this.started || this.done) return;
-    const count = this.contributed().length;
-    if (count > 0 && count === this.participants.size) this.closePhase();
+    if (!this.started || this.done || this.participants.size === 0) return;
+    for (const participant of this.participants.values()) {
+      if (participant.loss === undefined && !participant.refused) return;
+    }
+    this.closePhase();
   }
 
   private armDeadline(): void {
@@ -196,7 +213,7 @@ export class RoundCoordinator {
       return;
     }
     for (const [workerId, participant] of this.participants) {
-      if (participant.loss !== undefined) continue;
+      if (participant.loss !== undefined || participant.refused) continue;
       this.participants.delete(workerId);
       this.faults.log.warn({ round, workerId }, `worker ${workerId} missed round ${round}'s deadline; the round closes without it`);
     }
@@ -207,7 +224,19 @@ export class RoundCoordinator {
     const round = this.store.round;
     const ordered = this.contributed().map(([, p]) => p);
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
-    for (const participant of ordered) participant.loss = undefined;
+    for (const participant of this.participants.values()) {
+      participant.loss = undefined;
+      participant.refused = undefined;
+    }
+    if (ordered.length === 0) {
+      // Every contribution was refused: the round passes without a step.
+      this.phase = 0;
+      this.applyAndPublish(round, undefined, 0, true, 0);
+      this.onRoundClosed({ round, meanLoss: Number.NaN, contributors: 0, aggregateMs: 0 });
+      if (this.done) this.resolveLastRoundClosed();
+      this.armDeadline();
+      return;
+    }
 
     if (this.phase === 0) {
       const started = performance.now();
@@ -255,8 +284,8 @@ export class RoundCoordinator {
     this.publish({
       round,
       phase,
-      // Safeguarded verdicts carry no payload: workers already hold the candidate step.
-      payload: phase === 1 ? NO_PAYLOAD : downlink!.slice(),
+      // Verdicts and skipped rounds carry no payload: workers hold the candidate step, or take none.
+      payload: phase === 0 && downlink ? downlink.slice() : NO_PAYLOAD,
       contributors,
       rejected,
       hash: hashDue || this.done ? this.store.hash() : undefined,

@@ -11,9 +11,10 @@ import type { AttendRequest__Output } from '../shared/proto-types/signps/v1/Atte
 import type { Notice } from '../shared/proto-types/signps/v1/Notice.js';
 import { writeWithBackpressure } from '../shared/stream-writer.js';
 import type { ChunkAssembler } from '../shared/codec/chunks.js';
+import { grpcError } from './grpc-error.js';
 import { RunFullError, type Membership } from './membership.js';
 import type { ParameterStore } from './parameter-store.js';
-import { OutOfStepError, type RoundCoordinator } from './round-coordinator.js';
+import { OutOfStepError, RefusedContributionError, type RoundCoordinator } from './round-coordinator.js';
 import type { TrafficCounter } from './traffic.js';
 
 export interface ServiceDeps {
@@ -48,7 +49,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
       if (protocolVersion !== PROTOCOL_VERSION) {
         log.warn({ workerName, protocolVersion }, 'refused a worker speaking another protocol version');
         return callback(
-          status(
+          grpcError(
             grpc.status.FAILED_PRECONDITION,
             `worker speaks protocol v${protocolVersion}, server speaks v${PROTOCOL_VERSION}; run the same signps version on both`,
           ),
@@ -73,7 +74,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
 
     FetchParameters(call) {
       if (!membership.get(call.request.workerId)) {
-        return call.destroy(status(grpc.status.NOT_FOUND, `worker ${call.request.workerId} has not joined; join first`));
+        return call.destroy(grpcError(grpc.status.NOT_FOUND, `worker ${call.request.workerId} has not joined; join first`));
       }
       // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.
       coordinator.addParticipant(call.request.workerId);
@@ -99,7 +100,9 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
             ? grpc.status.NOT_FOUND
             : error instanceof OutOfStepError
               ? grpc.status.FAILED_PRECONDITION
-              : grpc.status.INVALID_ARGUMENT;
+              : error instanceof RefusedContributionError
+                ? grpc.status.OUT_OF_RANGE
+                : grpc.status.INVALID_ARGUMENT;
         callback(refusal(error, code, log, first?.workerId));
       };
       call.on('data', (chunk: ContributionChunk__Output) => {
@@ -126,8 +129,12 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
             ),
           );
         }
+        try {
+          coordinator.commitContribution(first.workerId, first.round, first.phase, first.loss);
+        } catch (error) {
+          return fail(error);
+        }
         callback(null, { accepted: true });
-        coordinator.commitContribution(first.workerId, first.round, first.phase, first.loss);
       });
       call.on('error', (error) => log.debug({ err: error.message }, 'contribution stream error'));
     },
@@ -135,7 +142,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
     Attend(call) {
       const { workerId } = call.request;
       const member = membership.get(workerId);
-      if (!member) return call.destroy(status(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
+      if (!member) return call.destroy(grpcError(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
       member.attending = true;
       sessions.set(workerId, call);
       const gone = () => {
@@ -151,7 +158,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
     PullUpdate(call) {
       const { workerId, round, phase } = call.request;
       if (!membership.get(workerId)) {
-        return call.destroy(status(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
+        return call.destroy(grpcError(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
       }
       coordinator
         .waitForUpdate(round, phase)
@@ -177,16 +184,13 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
   };
 }
 
-function status(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-}
 
 /** A status for the caller: the message of a user-facing error as it is, anything else as an internal error. */
 function refusal(error: unknown, code: grpc.status, log: Logger, workerId?: number): grpc.ServiceError {
   if (error instanceof UserFacingError) {
     log.warn({ workerId, reason: error.message }, 'refused a request');
-    return status(code, error.message);
+    return grpcError(code, error.message);
   }
   log.error({ err: error, workerId }, 'internal error while serving a request');
-  return status(grpc.status.INTERNAL, 'internal server error; see the server log');
+  return grpcError(grpc.status.INTERNAL, 'internal server error; see the server log');
 }

@@ -9,9 +9,12 @@ import { applyUpdate } from '../shared/methods/apply-update.js';
 import { buildMethod, type Method, type WorkerEncoder } from '../shared/methods/method.js';
 import { allocatePayload } from '../shared/methods/wire-format.js';
 import { parameterHash } from '../shared/parameter-hash.js';
+import type { SecurityFlags } from '../shared/security.js';
+import { parseAttack, type Attack } from './attacks.js';
 import type { BackendChoice } from './backend.js';
 import { createProblem, type TrainingProblem, type WorkerOracle } from './problem.js';
 import {
+  ContributionRefusedError,
   NotAMemberError,
   OutOfStepError,
   ServerConnection,
@@ -24,6 +27,9 @@ export interface WorkerOptions {
   name?: string;
   backend: BackendChoice;
   connectTimeoutMs: number;
+  security?: SecurityFlags;
+  /** Byzantine behaviour for robustness experiments (see attacks.ts). */
+  attack?: string;
 }
 
 /** What a worker keeps across rejoins: the problem, the method, and the buffers for one shard. */
@@ -41,7 +47,7 @@ interface Training {
 }
 
 export async function runWorker(options: WorkerOptions, log: Logger): Promise<void> {
-  const connection = new ServerConnection(options.server, log);
+  const connection = new ServerConnection(options.server, log, options.security);
   const name = options.name ?? `${hostname()}-${process.pid}`;
   const stop = { requested: false, why: '' };
   const requestStop = (why: string) => {
@@ -53,6 +59,8 @@ export async function runWorker(options: WorkerOptions, log: Logger): Promise<vo
   process.once('SIGTERM', () => requestStop('SIGTERM'));
   process.once('SIGINT', () => requestStop('SIGINT'));
 
+  const attack = options.attack === undefined ? undefined : parseAttack(options.attack, process.pid);
+  if (options.attack) log.warn({ attack: options.attack }, `this worker is Byzantine: it sends ${options.attack} gradients`);
   let training: Training | undefined;
   try {
     while (!stop.requested) {
@@ -66,7 +74,7 @@ export async function runWorker(options: WorkerOptions, log: Logger): Promise<vo
       const session = connection.attend(joined.workerId, (message) => requestStop(`the server said: ${message}`));
       try {
         training = await prepare(joined, training, options.backend, log);
-        const finished = await trainRounds(connection, joined.workerId, training, stop, log);
+        const finished = await trainRounds(connection, joined.workerId, training, stop, log, attack);
         if (finished) break;
       } catch (error) {
         if (stop.requested) break;
@@ -125,6 +133,7 @@ async function trainRounds(
   t: Training,
   stop: { requested: boolean },
   log: Logger,
+  attack?: Attack,
 ): Promise<boolean> {
   const { method, encoder, oracle, parameters, gradient, update, candidate } = t;
   const config = JSON.parse(t.configKey) as Joined['config'];
@@ -134,12 +143,18 @@ async function trainRounds(
   while (!stop.requested) {
     try {
       const loss = oracle.lossAndGradient(parameters, round, gradient);
-      await connection.push(workerId, round, 0, encoder.encode(gradient, round), loss, config.chunkBytes);
+      attack?.(gradient);
+      try {
+        await connection.push(workerId, round, 0, encoder.encode(gradient, round), loss, config.chunkBytes);
+      } catch (error) {
+        if (!(error instanceof ContributionRefusedError)) throw error;
+        log.warn({ round, reason: error.message }, 'the server refused this round\'s contribution');
+      }
       let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes);
       if (candidate !== parameters) candidate.set(parameters);
       const shape = { format: method.downlink, workers: config.workers, contributors: pulled.contributors };
-      applyUpdate(candidate, update, shape, method.replicaStepSize(round));
-      if (candidate !== parameters) {
+      if (!pulled.rejected) applyUpdate(candidate, update, shape, method.replicaStepSize(round));
+      if (candidate !== parameters && !pulled.rejected) {
         await connection.push(workerId, round, 1, new Uint8Array(0), oracle.lossOnLastSample(candidate), config.chunkBytes);
         pulled = await connection.pull(workerId, round, 1, new Uint8Array(0), 0);
         if (!pulled.rejected) parameters.set(candidate);

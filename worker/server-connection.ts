@@ -14,9 +14,12 @@ import type { UpdateChunk__Output } from '../shared/proto-types/signps/v1/Update
 import type { ParameterChunk__Output } from '../shared/proto-types/signps/v1/ParameterChunk.js';
 import type { Notice__Output } from '../shared/proto-types/signps/v1/Notice.js';
 import { writeWithBackpressure } from '../shared/stream-writer.js';
+import { channelCredentials, loadToken, tokenMetadata, type SecurityFlags } from '../shared/security.js';
 
 /** The server went away (crash, restart, network): join again once it is back. */
 export class ServerLostError extends ConnectionError {}
+/** The server refused this round's contribution (NaN or ±Infinity) and went on without it. */
+export class ContributionRefusedError extends ProtocolError {}
 /** The server does not know this worker (it restarted, or dropped the worker): join again. */
 export class NotAMemberError extends ProtocolError {}
 /** This worker's round is over (it missed a deadline): fetch the parameters and go on. */
@@ -43,10 +46,13 @@ export class ServerConnection {
   private readonly client: ParameterServerClient;
   private readonly address: string;
 
-  constructor(address: Address, private readonly log: Logger) {
+  private readonly metadata: grpc.Metadata;
+
+  constructor(address: Address, private readonly log: Logger, security: SecurityFlags = {}) {
     this.address = formatAddress(address);
+    this.metadata = tokenMetadata(loadToken(security));
     const Client = loadProtocol().signps.v1.ParameterServer;
-    this.client = new Client(this.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.client = new Client(this.address, channelCredentials(security), CHANNEL_OPTIONS);
   }
 
   close(): void {
@@ -61,6 +67,7 @@ export class ServerConnection {
         const reply = await new Promise<JoinReply__Output>((resolve, reject) =>
           this.client.join(
             { protocolVersion: PROTOCOL_VERSION, workerName },
+            this.metadata,
             { deadline: Date.now() + JOIN_ATTEMPT_TIMEOUT_MS },
             (error, response) => (error || !response ? reject(error) : resolve(response)),
           ),
@@ -83,7 +90,7 @@ export class ServerConnection {
 
   /** Opens the worker's presence stream; `onStop` hears the server's stop notice. Cancel it to leave. */
   attend(workerId: number, onStop: (message: string) => void): grpc.ClientReadableStream<Notice__Output> {
-    const stream = this.client.attend({ workerId });
+    const stream = this.client.attend({ workerId }, this.metadata);
     stream.on('data', (notice: Notice__Output) => {
       if (notice.kind === 'stop') onStop(notice.message);
     });
@@ -98,7 +105,7 @@ export class ServerConnection {
     const assembler = new ChunkAssembler(bytes, bytes.byteLength, 'parameters from the server');
     let round = -1;
     return this.readStream(
-      this.client.fetchParameters({ workerId }),
+      this.client.fetchParameters({ workerId }, this.metadata),
       (chunk: ParameterChunk__Output) => {
         round = chunk.round;
         assembler.accept(chunk);
@@ -113,7 +120,7 @@ export class ServerConnection {
   async push(workerId: number, round: number, phase: number, payload: Uint8Array, loss: number, chunkBytes: number): Promise<void> {
     let call: grpc.ClientWritableStream<ContributionChunk> | undefined;
     const reply = new Promise<void>((resolve, reject) => {
-      call = this.client.pushContribution((error, response) => {
+      call = this.client.pushContribution(this.metadata, (error, response) => {
         if (error) return reject(this.explain(error, 'push'));
         if (!response?.accepted) return reject(new ProtocolError(`server refused the contribution: ${response?.reason}`));
         resolve();
@@ -128,17 +135,18 @@ export class ServerConnection {
     const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`);
     const pulled: PulledUpdate = { stop: false, contributors: 0, rejected: false };
     await this.readStream(
-      this.client.pullUpdate({ workerId, round, phase }),
+      this.client.pullUpdate({ workerId, round, phase }, this.metadata),
       (chunk: UpdateChunk__Output) => {
-        assembler.accept(chunk);
+        pulled.rejected ||= chunk.rejected;
+        // A round that passed without a step (every contribution refused) comes with no payload.
+        if (!(chunk.rejected && chunk.totalBytes === 0)) assembler.accept(chunk);
         if (chunk.parameterHash.byteLength > 0) pulled.parameterHash = chunk.parameterHash;
         pulled.stop ||= chunk.stop;
         pulled.contributors = chunk.contributors;
-        pulled.rejected ||= chunk.rejected;
       },
       'pull update',
     );
-    if (!assembler.complete) throw new ProtocolError(`the update of round ${round} ended early`);
+    if (!assembler.complete && !pulled.rejected) throw new ProtocolError(`the update of round ${round} ended early`);
     return pulled;
   }
 
@@ -165,6 +173,7 @@ export class ServerConnection {
     }
     if (serviceError.code === grpc.status.NOT_FOUND) return new NotAMemberError(`server refused ${what}: ${serviceError.details}`);
     if (serviceError.code === grpc.status.FAILED_PRECONDITION) return new OutOfStepError(`server refused ${what}: ${serviceError.details}`);
+    if (serviceError.code === grpc.status.OUT_OF_RANGE) return new ContributionRefusedError(serviceError.details ?? 'contribution refused');
     return new ProtocolError(`server refused ${what}: ${serviceError.details}`);
   }
 }
