@@ -1,6 +1,7 @@
 // The flags of each sub-command, declared once, with their defaults and help text.
 import type { Options } from 'yargs';
 import { LOG_LEVELS } from '../shared/logging.js';
+import { KERNEL_CHOICES } from '../shared/kernels/kernel-set.js';
 import { METHOD_NAMES } from '../shared/methods/presets.js';
 import { LR_SCHEDULE_HELP } from '../shared/methods/learning-rate.js';
 import { AGGREGATORS, COMPRESSORS } from '../shared/methods/stage-registry.js';
@@ -54,7 +55,11 @@ export const runOptions = {
     describe: 'Rounds between diagnostics in metrics.jsonl: mean–median gap (float32 methods), vote agreement histogram (sign methods); 0: off',
   },
   'hash-every': { type: 'number', default: 10, describe: 'Rounds between parameter-hash checks of every replica against the server' },
-  kernels: { choices: ['fast', 'reference'], default: 'fast', describe: 'Aggregation kernels: fast paths or the plain reference implementations' },
+  kernels: {
+    choices: KERNEL_CHOICES,
+    default: 'fast',
+    describe: 'Aggregation kernels: fast (WebAssembly SIMD where it runs, else js), wasm, js, or the plain reference implementations',
+  },
   'chunk-kib': { type: 'number', default: DEFAULT_CHUNK_BYTES / 1024, describe: 'Stream message size for payloads, KiB (1–4 MiB is fastest)' },
   out: { type: 'string', describe: 'Directory for metrics.jsonl and summary.json' },
 } as const satisfies Record<string, Options>;

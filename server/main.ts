@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { ConfigError, ConnectionError } from '../shared/errors.js';
-import { kernelSet, type KernelChoice } from '../shared/kernels/kernel-set.js';
+import { kernelSet, resolvedKernelChoice, type KernelChoice } from '../shared/kernels/kernel-set.js';
 import type { Logger } from '../shared/logging.js';
 import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
@@ -114,7 +114,7 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     {
       event: 'listening', host: options.host, port, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,
       problem: problem.name, d, workers: options.workers, rounds: options.rounds, evaluation: problem.backendDetail,
-      token: token !== undefined, tls: Boolean(options.security.tlsCert), clientCertificates: Boolean(options.security.tlsCa),
+      kernels: resolvedKernelChoice(options.kernels), token: token !== undefined, tls: Boolean(options.security.tlsCert), clientCertificates: Boolean(options.security.tlsCa),
     },
     `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
   );

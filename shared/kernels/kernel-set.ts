@@ -3,11 +3,12 @@
 //
 // Choices: 'wasm' (WebAssembly SIMD vote and median), 'js' (the plain-JavaScript fast paths, for hosts
 // without WebAssembly SIMD), 'reference' (the definitions), and 'fast': 'wasm' where this host runs it,
-// else 'js'. The mean has one fast path (JS, already memory-bound), shared by 'wasm' and 'js'.
+// else 'js'. The mean and SSDM's sum have one fast path each (JS, already memory-bound), shared by 'wasm' and 'js'.
 
 import { coordinateMean, coordinateMeanReference } from './mean.js';
 import { coordinateMedianFast, coordinateMedianJs, coordinateMedianReference, coordinateMedianWasm } from './median.js';
 import { majorityVoteFast, majorityVoteJs, majorityVoteReference, majorityVoteWasm, type VoteInput } from './vote.js';
+import { positiveCountPlanes, positiveCountPlanesReference } from './sign-sum.js';
 import { requireWasmKernels, wasmKernelsAvailable } from './wasm/wasm-module.js';
 
 export const KERNEL_CHOICES = ['fast', 'wasm', 'js', 'reference'] as const;
@@ -17,6 +18,8 @@ export interface KernelSet {
   vote(input: VoteInput, out?: Uint32Array): Uint32Array;
   median(inputs: Float32Array[], out?: Float32Array): Float32Array;
   mean(inputs: Float32Array[], out?: Float32Array): Float32Array;
+  /** SSDM's sum: per-coordinate counts of +1 votes, as bit-planes (see sign-sum.ts). */
+  positiveCountPlanes(words: Uint32Array[], d: number, out?: Uint32Array): Uint32Array;
 }
 
 /**
@@ -26,14 +29,19 @@ export interface KernelSet {
 export function kernelSet(choice: KernelChoice): KernelSet {
   switch (choice) {
     case 'fast':
-      return { vote: majorityVoteFast, median: coordinateMedianFast, mean: coordinateMean };
+      return { vote: majorityVoteFast, median: coordinateMedianFast, mean: coordinateMean, positiveCountPlanes };
     case 'wasm':
       requireWasmKernels();
-      return { vote: majorityVoteWasm, median: coordinateMedianWasm, mean: coordinateMean };
+      return { vote: majorityVoteWasm, median: coordinateMedianWasm, mean: coordinateMean, positiveCountPlanes };
     case 'js':
-      return { vote: majorityVoteJs, median: coordinateMedianJs, mean: coordinateMean };
+      return { vote: majorityVoteJs, median: coordinateMedianJs, mean: coordinateMean, positiveCountPlanes };
     case 'reference':
-      return { vote: majorityVoteReference, median: coordinateMedianReference, mean: coordinateMeanReference };
+      return {
+        vote: majorityVoteReference,
+        median: coordinateMedianReference,
+        mean: coordinateMeanReference,
+        positiveCountPlanes: positiveCountPlanesReference,
+      };
     default: {
       const unknown: never = choice;
       throw new TypeError(`unknown kernel choice: ${String(unknown)}`);
