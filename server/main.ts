@@ -84,7 +84,7 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     log.info({ event: 'checkpoint', round: store.round, path }, `checkpoint of round ${store.round} written to ${path}`);
   };
   const traffic = new TrafficCounter();
-  const record = new RunRecord(options.out, { append: options.resume });
+  const record = new RunRecord(options.out, { resumeRound: options.resume ? store.round : undefined });
   const reporter = new ProgressReporter({
     config, method, problem, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
   });

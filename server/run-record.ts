@@ -1,6 +1,6 @@
 // The run's results on disk: one JSON line per closed round (metrics.jsonl), and at the end summary.json and
 // training.svg (the curves).
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainingChartSvg } from '../shared/training-chart.js';
 
@@ -22,16 +22,21 @@ export class RunRecord {
   private readonly metricsPath?: string;
   private readonly rounds: RoundRecord[] = [];
 
-  /** `append`: a resumed run adds to the metrics of the run it continues. */
+  /**
+   * `resumeRound`: a resumed run continues the metrics of the run it resumes, without the rounds after the
+   * checkpoint (they are trained again).
+   */
   constructor(
     private readonly directory: string | undefined,
-    { append }: { append: boolean } = { append: false },
+    { resumeRound }: { resumeRound?: number } = {},
   ) {
-    if (directory) {
-      mkdirSync(directory, { recursive: true });
-      this.metricsPath = join(directory, 'metrics.jsonl');
-      if (!append) writeFileSync(this.metricsPath, '');
-    }
+    if (!directory) return;
+    mkdirSync(directory, { recursive: true });
+    this.metricsPath = join(directory, 'metrics.jsonl');
+    const kept = resumeRound === undefined || !existsSync(this.metricsPath)
+      ? []
+      : readFileSync(this.metricsPath, 'utf8').split('\n').filter((line) => line && (JSON.parse(line) as RoundRecord).round < resumeRound);
+    writeFileSync(this.metricsPath, kept.map((line) => line + '\n').join(''));
   }
 
   appendRound(record: RoundRecord): void {
