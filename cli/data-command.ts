@@ -2,6 +2,7 @@
 // official files onto it. A yargs command module, registered in cli/signps.ts with `.command(dataCommand)`.
 
 import type { Argv, CommandModule } from 'yargs';
+import { ConfigError } from '../shared/errors.js';
 import { DATASET_SOURCES, FETCHABLE_NAMES } from '../worker/data/dataset-sources.js';
 import { fetchDataset } from '../worker/data/fetch-dataset.js';
 import { listLocalDatasets, type LocalDataset } from '../worker/data/local-datasets.js';
@@ -24,14 +25,16 @@ const fetchCommand: CommandModule<object, { name: string; to: string; 'source-ur
   describe: 'Download a data set\'s official files into DIR/<name>/, verifying their published checksums',
   builder: (y: Argv<object>) =>
     y
-      .positional('name', { choices: FETCHABLE_NAMES, type: 'string', demandOption: true, describe: 'Data set to download' })
+      // 'mnist-idx' too: that is what --dataset calls the downloaded MNIST.
+      .positional('name', { choices: [...FETCHABLE_NAMES, 'mnist-idx'], type: 'string', demandOption: true, describe: 'Data set to download' })
       .options({
         to: { type: 'string', demandOption: true, describe: 'Directory to download into (then train with --data-dir DIR)' },
         'source-url': { type: 'string', describe: 'Base URL of a mirror serving the same file names (default: the publisher\'s)' },
         timeout: { type: 'number', default: 30, describe: 'Seconds without data after which a download is abandoned' },
       }),
   handler: async (argv) => {
-    const source = DATASET_SOURCES[argv.name];
+    if (!(argv.timeout > 0)) throw new ConfigError(`--timeout must be a number of seconds > 0, got ${argv.timeout}`);
+    const source = DATASET_SOURCES[argv.name === 'mnist-idx' ? 'mnist' : argv.name];
     const fetched = await fetchDataset(source, argv.to, {
       sourceUrl: argv['source-url'],
       stallTimeoutMs: 1000 * argv.timeout,

@@ -1,5 +1,6 @@
 // Backend choice: on a machine without the native TensorFlow packages (this one), 'auto' must fall back to
 // wasm and say why, forced choices must be honoured, and 'tensorflow' must fail with advice a user can act on.
+// The choice is model-aware: a backend without a kernel the model needs is skipped, or fallen back from.
 
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -7,6 +8,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../shared/errors.js';
 import { selectBackend } from '../worker/backend.js';
+import { requiredKernelsOf } from '../worker/models/registry.js';
 
 const nativeInstalled = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((name) => {
   try {
@@ -60,4 +62,34 @@ test("'tensorflow' without the native packages is a ConfigError that says how to
   });
   // A failed request leaves the previous backend in place.
   assert.equal(tf.getBackend(), 'wasm');
+});
+
+// Model-aware choice: a model declares the kernels it runs (Model.requiredKernels). Conv2DBackpropFilter is a
+// real kernel that wasm lacks (the models here avoid it; a model that used it would need this fallback).
+test("'wasm' forced for a model that needs a kernel wasm lacks: falls back to cpu and says why", async () => {
+  const chosen = await selectBackend('wasm', { kernels: ['Conv2D', 'Conv2DBackpropFilter'], model: 'conv-net' });
+  assert.equal(chosen.name, 'cpu');
+  assert.equal(tf.getBackend(), 'cpu');
+  assert.match(chosen.fallback ?? '', /^--backend wasm cannot run this model \(wasm lacks the kernel Conv2DBackpropFilter that conv-net needs\); using cpu instead$/);
+  assert.match(chosen.detail, /wasm lacks the kernel Conv2DBackpropFilter/);
+  await selectBackend('wasm');
+});
+
+test("'auto' skips a backend that lacks a needed kernel, without a fallback warning", { skip: skipIfNative }, async () => {
+  const chosen = await selectBackend('auto', { kernels: ['Conv2DBackpropFilter'], model: 'conv-net' });
+  assert.equal(chosen.name, 'cpu');
+  assert.equal(chosen.fallback, undefined);
+  assert.match(chosen.detail, /tfjs-node not installed; wasm lacks the kernel Conv2DBackpropFilter that conv-net needs; cpu/);
+  // The models of this project run on wasm: their kernels are all there.
+  const lenet = await selectBackend('auto', { kernels: requiredKernelsOf('lenet'), model: 'lenet' });
+  assert.equal(lenet.name, 'wasm');
+});
+
+test('a kernel no backend has is a ConfigError naming the model', async () => {
+  await assert.rejects(selectBackend('cpu', { kernels: ['NoSuchKernel'], model: 'exotic-net' }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /no backend can run exotic-net \(cpu lacks the kernel NoSuchKernel/);
+    return true;
+  });
+  assert.equal(tf.getBackend(), 'wasm', 'a failed request leaves the previous backend in place');
 });

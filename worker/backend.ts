@@ -8,6 +8,10 @@
 // and even a nested second copy would share it, because tfjs-core keeps its engine, kernel and gradient
 // registries on the global object (`_tfengine`, `_tfGlobals`). selectBackend() nevertheless checks, through
 // our own `tf`, that the backend it asked for is the active one, so a mismatch fails loudly at start-up.
+//
+// The choice is model-aware: a caller passes the kernels its model runs (Model.requiredKernels). 'auto' skips a
+// backend that lacks one; a forced backend that lacks one falls back to the next in the 'auto' order and says
+// so in `fallback`, because failing at the first training step, after the data has loaded, helps nobody.
 
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
@@ -22,6 +26,19 @@ export interface SelectedBackend {
   name: string;
   /** One line for the log: what was chosen and why the better options were not. */
   detail: string;
+  /**
+   * Set when a forced --backend could not run the model (it lacks a kernel the model needs) and the next
+   * backend was used instead: the reason, for one warning line in the log.
+   */
+  fallback?: string;
+}
+
+/** What the model to be trained needs from a backend (Model.requiredKernels, or requiredKernelsOf(spec)). */
+export interface BackendNeeds {
+  /** TensorFlow.js kernel names; a backend without one of them is skipped. */
+  kernels?: readonly string[];
+  /** The model's name, for the log line that says why a backend was skipped. */
+  model?: string;
 }
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -32,47 +49,67 @@ const INSTALL_HINT =
   'cuDNN 8.1) or `npm install @tensorflow/tfjs-node` (CPU); both download libtensorflow during install, so the ' +
   'machine needs internet access then. Or pick --backend wasm or --backend cpu';
 
-type Attempt = { ok: true; chosen: SelectedBackend } | { ok: false; why: string };
+type Attempt = { ok: true; chosen: SelectedBackend } | { ok: false; why: string; lacksKernels: boolean };
+type Try = (needs: BackendNeeds) => Promise<Attempt>;
 
-export async function selectBackend(choice: BackendChoice): Promise<SelectedBackend> {
-  const reasons: string[] = [];
-  const chosen = await (async (): Promise<SelectedBackend | undefined> => {
-    switch (choice) {
-      case 'auto':
-        return await firstThatLoads([...NATIVE_PACKAGES.map((p) => () => tryNative(p)), tryWasm, tryCpu], reasons);
-      case 'tensorflow':
-        return await firstThatLoads(NATIVE_PACKAGES.map((p) => () => tryNative(p)), reasons);
-      case 'wasm':
-        return await firstThatLoads([tryWasm], reasons);
-      case 'cpu':
-        return await firstThatLoads([tryCpu], reasons);
-      default: {
-        const unreachable: never = choice;
-        throw new ConfigError(`unknown backend '${String(unreachable)}'; choose one of ${BACKEND_CHOICES.join(', ')}`);
-      }
-    }
-  })();
+const NATIVE_TRIES: Try[] = NATIVE_PACKAGES.map((p) => (needs: BackendNeeds) => tryNative(p, needs));
+
+/**
+ * The backends to try for each choice, best first, and where a forced choice falls back to when it loads but
+ * cannot run the model (a missing kernel) — the next backends in the 'auto' order. A forced backend that
+ * does not load at all is an error, not a fallback: the user asked for it by name.
+ */
+const LADDER: Record<BackendChoice, { tries: Try[]; fallbacks: Try[] }> = {
+  auto: { tries: [...NATIVE_TRIES, tryWasm, tryCpu], fallbacks: [] },
+  tensorflow: { tries: NATIVE_TRIES, fallbacks: [tryWasm, tryCpu] },
+  wasm: { tries: [tryWasm], fallbacks: [tryCpu] },
+  cpu: { tries: [tryCpu], fallbacks: [] },
+};
+
+export async function selectBackend(choice: BackendChoice, needs: BackendNeeds = {}): Promise<SelectedBackend> {
+  const ladder: { tries: Try[]; fallbacks: Try[] } | undefined = LADDER[choice];
+  if (ladder === undefined) throw new ConfigError(`unknown backend '${String(choice)}'; choose one of ${BACKEND_CHOICES.join(', ')}`);
+  const failures: Failure[] = [];
+  let chosen = await firstThatLoads(ladder.tries, needs, failures);
+  let fallback: string | undefined;
+  const lacked = failures.filter((failure) => failure.lacksKernels).map((failure) => failure.why);
+  if (chosen === undefined && lacked.length > 0 && ladder.fallbacks.length > 0) {
+    chosen = await firstThatLoads(ladder.fallbacks, needs, failures);
+    if (chosen !== undefined) fallback = `--backend ${choice} cannot run this model (${lacked.join('; ')}); using ${chosen.name} instead`;
+  }
+  const reasons = failures.map((failure) => failure.why);
   if (chosen === undefined) {
     const tried = reasons.join('; ');
+    if (failures.some((failure) => failure.lacksKernels)) throw new ConfigError(`no backend can run ${needs.model ?? 'this model'} (${tried}); choose another model or --backend auto`);
     if (choice === 'tensorflow') throw new ConfigError(`backend 'tensorflow' is not available (${tried}); ${INSTALL_HINT}`);
     throw new ConfigError(`backend '${choice}' could not be started (${tried}); try --backend cpu`);
   }
   silenceNodeBanner();
-  return { name: chosen.name, detail: [...reasons, chosen.detail].join('; ') };
+  return { name: chosen.name, detail: [...reasons, chosen.detail].join('; '), ...(fallback === undefined ? {} : { fallback }) };
 }
 
-async function firstThatLoads(attempts: Array<() => Promise<Attempt>>, reasons: string[]): Promise<SelectedBackend | undefined> {
-  for (const attempt of attempts) {
-    const result = await attempt();
+type Failure = Extract<Attempt, { ok: false }>;
+
+async function firstThatLoads(tries: Try[], needs: BackendNeeds, failures: Failure[]): Promise<SelectedBackend | undefined> {
+  for (const attempt of tries) {
+    const result = await attempt(needs);
     if (result.ok) return result.chosen;
-    reasons.push(result.why);
+    failures.push(result);
   }
   return undefined;
 }
 
-async function tryNative(packageName: NativePackage): Promise<Attempt> {
+/** Kernels are registered when a backend's package is imported, so this can be asked before switching to it. */
+function lackingKernels(backendName: string, shortName: string, needs: BackendNeeds): Attempt | undefined {
+  const missing = (needs.kernels ?? []).filter((kernel) => tf.getKernel(kernel, backendName) === undefined);
+  if (missing.length === 0) return undefined;
+  const what = needs.model === undefined ? 'the model' : needs.model;
+  return { ok: false, lacksKernels: true, why: `${shortName} lacks the kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that ${what} needs` };
+}
+
+async function tryNative(packageName: NativePackage, needs: BackendNeeds): Promise<Attempt> {
   const shortName = packageName.replace('@tensorflow/', '');
-  if (!isInstalled(packageName)) return { ok: false, why: `${shortName} not installed` };
+  if (!isInstalled(packageName)) return { ok: false, lacksKernels: false, why: `${shortName} not installed` };
   try {
     // A variable specifier keeps tsc from demanding type declarations for a package that is usually absent.
     const specifier: string = packageName;
@@ -81,28 +118,34 @@ async function tryNative(packageName: NativePackage): Promise<Attempt> {
     // A package that registered its backend and then failed (e.g. missing CUDA libraries) must not leave a
     // broken 'tensorflow' factory behind for the next package to collide with.
     if (tf.findBackendFactory('tensorflow') !== null) tf.removeBackend('tensorflow');
-    return { ok: false, why: `${shortName} installed but failed to load: ${firstLine(error)}` };
+    return { ok: false, lacksKernels: false, why: `${shortName} installed but failed to load: ${firstLine(error)}` };
   }
+  const lacking = lackingKernels('tensorflow', shortName, needs);
+  if (lacking !== undefined) return lacking;
   const started = await activate('tensorflow');
-  if (!started) return { ok: false, why: `${shortName} loaded but its 'tensorflow' backend is not visible to @tensorflow/tfjs` };
+  if (!started) return { ok: false, lacksKernels: false, why: `${shortName} loaded but its 'tensorflow' backend is not visible to @tensorflow/tfjs` };
   return { ok: true, chosen: { name: 'tensorflow', detail: `${shortName} (${describeNativeDevice()})` } };
 }
 
-async function tryWasm(): Promise<Attempt> {
+async function tryWasm(needs: BackendNeeds): Promise<Attempt> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
   } catch (error) {
-    return { ok: false, why: `tfjs-backend-wasm failed to load: ${firstLine(error)}` };
+    return { ok: false, lacksKernels: false, why: `tfjs-backend-wasm failed to load: ${firstLine(error)}` };
   }
-  if (!(await activate('wasm'))) return { ok: false, why: 'wasm backend failed to initialise' };
+  const lacking = lackingKernels('wasm', 'wasm', needs);
+  if (lacking !== undefined) return lacking;
+  if (!(await activate('wasm'))) return { ok: false, lacksKernels: false, why: 'wasm backend failed to initialise' };
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   const features = [simd ? 'SIMD' : 'no SIMD', threads ? 'threads' : 'single-threaded'].join(', ');
   return { ok: true, chosen: { name: 'wasm', detail: `wasm (${features})` } };
 }
 
-async function tryCpu(): Promise<Attempt> {
-  if (!(await activate('cpu'))) return { ok: false, why: 'cpu backend failed to initialise' };
+async function tryCpu(needs: BackendNeeds): Promise<Attempt> {
+  const lacking = lackingKernels('cpu', 'cpu', needs);
+  if (lacking !== undefined) return lacking;
+  if (!(await activate('cpu'))) return { ok: false, lacksKernels: false, why: 'cpu backend failed to initialise' };
   return { ok: true, chosen: { name: 'cpu', detail: 'cpu (plain JavaScript, slowest)' } };
 }
 

@@ -14,7 +14,12 @@ export interface Batch {
   readonly size: number;
 }
 
-export class BatchSampler {
+/** What a training loop draws its batches from, whatever the partition and batch mode. */
+export interface BatchSource {
+  next(): Batch;
+}
+
+export class BatchSampler implements BatchSource {
   /** Examples per batch: the requested batch size, or the whole shard if that is smaller. */
   readonly batchSize: number;
   private readonly data: LabeledImages;

@@ -1,7 +1,7 @@
-// How the training set is divided among workers. Each partition is one function from (data set shape, worker
-// index, worker count, seed) to the list of example indices that worker owns; every worker computes its own
-// shard from the same arguments, so no index lists cross the network. Heterogeneous (non-iid) partitions,
-// e.g. Chen et al.'s "each worker holds one or two classes", are added here as further functions.
+// The iid partition and the seeded shuffling every partition and sampler builds on. A partition is a function
+// from (data set, worker index, worker count, seed) to the example indices that worker owns; every worker
+// computes its own shard from the same arguments, so no index lists cross the network. The heterogeneous
+// ones (label-skew.ts, dirichlet.ts) and the choice among all of them (assignment.ts) live beside this file.
 
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { mersenne } from 'pure-rand/generator/mersenne';

@@ -13,11 +13,12 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import { ConfigError, DataError } from '../../shared/errors.js';
 import { imageSize, type LabeledImages } from '../data/dataset.js';
 import { seededGenerator } from '../data/partition.js';
+import { standardNormal } from '../data/random-draws.js';
 import type { Model } from './model.js';
+import { MLP_KERNELS } from './required-kernels.js';
 
 export interface MlpOptions {
   inputSize: number;
@@ -49,6 +50,7 @@ export function createMlp(opts: MlpOptions): Model {
 class Mlp implements Model {
   readonly name: string;
   readonly parameterCount: number;
+  readonly requiredKernels = MLP_KERNELS;
   private readonly layers: DenseLayer[];
   /** Reused one-hot targets; grown when a larger batch arrives. */
   private oneHot = new Float32Array(0);
@@ -222,12 +224,6 @@ function weightTensor(parameters: Float32Array, layer: DenseLayer): tf.Tensor2D 
 
 function biasTensor(parameters: Float32Array, layer: DenseLayer): tf.Tensor1D {
   return tf.tensor1d(parameters.subarray(layer.biasOffset, layer.biasOffset + layer.fanOut));
-}
-
-/** Box–Muller; 1 − u keeps the logarithm's argument in (0, 1]. */
-function standardNormal(rng: RandomGenerator): number {
-  const radius = Math.sqrt(-2 * Math.log(1 - uniformFloat64(rng)));
-  return radius * Math.cos(2 * Math.PI * uniformFloat64(rng));
 }
 
 function checkWidth(width: number, what: string): void {

@@ -9,6 +9,12 @@ export interface Model {
   readonly name: string;
   /** d: the length of every parameter and gradient vector. */
   readonly parameterCount: number;
+  /**
+   * The TensorFlow.js kernels a training step and an evaluation run on the wasm and cpu backends. Pass them to
+   * selectBackend, which skips (or, when forced, falls back from) a backend that lacks one, instead of
+   * failing at the first step.
+   */
+  readonly requiredKernels: readonly string[];
   /** Deterministic in the seed and identical on every backend (drawn in JavaScript, not with tf.random*). */
   initialParameters(seed: number): Float32Array;
   /**
