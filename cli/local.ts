@@ -79,6 +79,7 @@ function spawnWorker(
   attack: string | undefined,
 ): ChildProcess {
   const args = [CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`, '--backend', server.backend, '--log-level', logLevel];
+  if (server.dataDir) args.push('--data-dir', server.dataDir);
   if (attack) args.push('--attack', attack);
   const worker = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
   const logFile = createWriteStream(join(outDir, `worker-${index}.log`));
@@ -125,7 +126,8 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     ...optional('--lr', m.learningRate), ...optional('--lr-schedule', m.lrSchedule),
     ...(m.safeguard === undefined ? [] : [m.safeguard ? '--safeguard' : '--no-safeguard']),
     '--model', o.model, '--dataset', o.dataset,
-    '--workers', String(o.workers), '--rounds', String(o.rounds), '--batch-size', String(o.batchSize),
+    '--workers', String(o.workers), '--rounds', String(o.rounds), '--batch-size', o.batchSize === 0 ? 'full' : String(o.batchSize),
+    '--partition', o.partition, ...optional('--data-dir', o.dataDir),
     '--seed', String(o.seed),
     '--eval-every', String(o.evalEvery), '--log-every', String(o.logEvery), '--hash-every', String(o.hashEvery),
     '--diagnostics-every', String(o.diagnosticsEvery),

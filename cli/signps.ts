@@ -12,11 +12,12 @@ import { runServer } from '../server/main.js';
 import { runWorker } from '../worker/main.js';
 import type { BackendChoice } from '../worker/backend.js';
 import { LocalRunError, runLocal } from './local.js';
+import { dataCommand } from './data-command.js';
 import { formatMethodTable } from './method-table.js';
-import { attackOption, backendOption, byzantineOption, faultOptions, listenOptions, loggingOptions, runOptions, securityOptions, workerOptions } from './options.js';
+import { attackOption, backendOption, byzantineOption, dataDirOption, faultOptions, listenOptions, loggingOptions, runOptions, securityOptions, workerOptions } from './options.js';
 import { integerIn, securityFrom, serverOptionsFrom } from './validate.js';
 
-const SUB_COMMANDS = ['local', 'server', 'worker', 'methods'];
+const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data'];
 const command = SUB_COMMANDS.includes(process.argv[2]) ? `signps ${process.argv[2]}` : 'signps';
 
 async function main(): Promise<void> {
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     .command(
       'local',
       'Train with a server and M workers as separate processes on this machine',
-      (y) => y.options({ ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...dataDirOption, ...backendOption, ...loggingOptions }),
       async (argv) => {
         const server = serverOptionsFrom(argv, '127.0.0.1', 0);
         const byzantine = integerIn('byzantine', argv.byzantine, 0, server.workers);
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     .command(
       'server',
       'Hold the parameters and run the rounds; workers connect to it',
-      (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions }),
       async (argv) => {
         const log = logger('server', argv);
         await runServer(serverOptionsFrom(argv, argv.host, argv.port), log);
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     .command(
       'worker',
       'Join a server and train on the data shard it assigns',
-      (y) => y.options({ ...workerOptions, ...attackOption, ...securityOptions, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...workerOptions, ...attackOption, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions }),
       async (argv) => {
         const log = logger('worker', argv);
         await runWorker(
@@ -58,11 +59,13 @@ async function main(): Promise<void> {
             connectTimeoutMs: 1000 * integerIn('connect-timeout', argv['connect-timeout'], 1, 86_400),
             security: securityFrom(argv),
             attack: argv.attack,
+            dataDir: argv['data-dir'],
           },
           log,
         );
       },
     )
+    .command(dataCommand)
     .command('methods', 'List the training methods with their stages and bits per coordinate', {}, () => {
       process.stdout.write(formatMethodTable() + '\n');
     })
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
     .env('SIGNPS')
     // A flag given twice takes its last value, as in most command lines.
     .parserConfiguration({ 'duplicate-arguments-array': false })
-    .demandCommand(1, 'name a command: local, server, worker or methods')
+    .demandCommand(1, 'name a command: local, server, worker, methods or data')
     .strict()
     .fail((message, error) => {
       if (error) throw error;

@@ -4,6 +4,7 @@ import { ConfigError } from '../shared/errors.js';
 import { isMethodName } from '../shared/methods/presets.js';
 import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
+import { parsePartitionSpec } from '../worker/data/partition-spec.js';
 import type { ServerOptions } from '../server/main.js';
 import type { BackendChoice } from '../worker/backend.js';
 
@@ -13,7 +14,9 @@ export interface RunFlags {
   dataset: string;
   workers: number;
   rounds: number;
-  'batch-size': number;
+  'batch-size': string;
+  partition: string;
+  'data-dir'?: string;
   lr?: string;
   'lr-schedule': string;
   noise?: string;
@@ -104,6 +107,7 @@ export function securityFrom(flags: SecurityCliFlags): SecurityFlags {
 
 export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlags, host: string, port: number): ServerOptions {
   const workers = integerIn('workers', flags.workers, 1, MAX_WORKERS);
+  parsePartitionSpec(flags.partition); // a bad spec fails here, at start-up
   return {
     method: pipelineChoiceFrom(flags),
     model: flags.model,
@@ -116,7 +120,9 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     checkpointEvery: integerIn('checkpoint-every', flags['checkpoint-every'], 0, 100_000_000),
     resume: flags.resume,
     rounds: integerIn('rounds', flags.rounds, 1, 100_000_000),
-    batchSize: integerIn('batch-size', flags['batch-size'], 1, 1_000_000),
+    batchSize: flags['batch-size'] === 'full' ? 0 : integerIn('batch-size', Number(flags['batch-size']), 1, 1_000_000),
+    partition: flags.partition,
+    dataDir: flags['data-dir'],
     seed: integerIn('seed', flags.seed, 0, 2 ** 32 - 1),
     evalEvery: integerIn('eval-every', flags['eval-every'], 0, 100_000_000),
     logEvery: integerIn('log-every', flags['log-every'], 1, 100_000_000),

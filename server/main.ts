@@ -27,7 +27,11 @@ export interface ServerOptions {
   dataset: string;
   workers: number;
   rounds: number;
+  /** Examples per worker per round; 0 = full batch. */
   batchSize: number;
+  partition: string;
+  /** Where this machine keeps data sets. */
+  dataDir?: string;
   seed: number;
   hashEvery: number;
   chunkBytes: number;
@@ -58,7 +62,12 @@ const FINAL_DELIVERY_GRACE_MS = 30_000;
 export async function runServer(options: ServerOptions, log: Logger): Promise<void> {
   const token = loadToken(options.security);
   const credentials = serverCredentials(options.security);
-  const problem = await createProblem({ dataset: options.dataset, model: options.model, workers: options.workers }, options.backend);
+  const problem = await createProblem(
+    { dataset: options.dataset, model: options.model, workers: options.workers, dataDir: options.dataDir },
+    options.backend,
+  );
+  if (problem.backendFallback) log.warn({ fallback: problem.backendFallback }, problem.backendFallback);
+  const histograms = problem.shardHistograms?.(options.workers, options.partition, options.seed);
   const d = problem.parameterCount;
   const resolved = resolvePipeline(options.method, { d, workers: options.workers, rounds: options.rounds });
   const method = buildMethod(resolved.method, resolved.pipeline, resolved.learningRate, d, options.workers);
@@ -70,6 +79,7 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     workers: options.workers,
     rounds: options.rounds,
     batchSize: options.batchSize,
+    partition: options.partition,
     learningRate: resolved.learningRate,
     seed: options.seed,
     hashEvery: options.hashEvery,
@@ -117,6 +127,9 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
       kernels: resolvedKernelChoice(options.kernels), token: token !== undefined, tls: Boolean(options.security.tlsCert), clientCertificates: Boolean(options.security.tlsCa),
     },
     `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
+  );
+  histograms?.forEach((counts, shard) =>
+    log.info({ event: 'shard', shard, classCounts: counts, partition: options.partition }, `shard ${shard} (${options.partition}): classes ${counts.join(' ')}`),
   );
 
   const signalled = new Promise<NodeJS.Signals>((resolve) => {

@@ -1,23 +1,24 @@
-// An image data set and a tfjs model as a training problem: each worker trains minibatches of its shard;
-// evaluation is accuracy on the held-out test split.
+// An image data set and a tfjs model as a training problem: each worker trains batches of its partition's
+// shard; evaluation is accuracy on the held-out test split.
 import { selectBackend, type BackendChoice } from './backend.js';
-import { BatchSampler } from './data/batches.js';
-import { iidShard } from './data/partition.js';
-import type { TrainingProblem } from './problem.js';
+import { assignData, partitionShards } from './data/assignment.js';
+import { classHistogram } from './data/class-histogram.js';
+import type { ProblemSpec, TrainingProblem } from './problem.js';
 import { loadTask } from './task.js';
 
-export async function imageProblem(datasetName: string, modelSpec: string, backendChoice: BackendChoice): Promise<TrainingProblem> {
-  const { dataset, model } = loadTask(datasetName, modelSpec);
-  const backend = await selectBackend(backendChoice);
+export async function imageProblem(spec: ProblemSpec, backendChoice: BackendChoice): Promise<TrainingProblem> {
+  const { dataset, model } = loadTask(spec.dataset, spec.model, { dataDir: spec.dataDir });
+  const backend = await selectBackend(backendChoice, { kernels: model.requiredKernels, model: model.name });
+  const { train, test } = dataset;
   return {
     name: `${model.name} on ${dataset.name}`,
     parameterCount: model.parameterCount,
     backendDetail: `${backend.name}: ${backend.detail}`,
+    backendFallback: backend.fallback,
     initialParameters: (seed) => model.initialParameters(seed),
-    createOracle(shardIndex, workers, { batchSize, seed }) {
-      const shard = iidShard(dataset.train.count, shardIndex, workers, seed);
-      const sampler = new BatchSampler(dataset.train, shard, batchSize, seed * 7919 + shardIndex);
-      let batch: ReturnType<BatchSampler['next']> | undefined;
+    createOracle(shardIndex, workers, { batchSize, seed, partition }) {
+      const { sampler } = assignData(partition, train, shardIndex, workers, batchSize, seed);
+      let batch: ReturnType<typeof sampler.next> | undefined;
       let scratch: Float32Array | undefined;
       return {
         lossAndGradient(parameters, _round, gradientOut) {
@@ -31,8 +32,10 @@ export async function imageProblem(datasetName: string, modelSpec: string, backe
         },
       };
     },
+    shardHistograms: (workers, partition, seed) =>
+      partitionShards(partition, train, workers, seed).map((shard) => classHistogram(shard, train.labels, train.classes)),
     evaluate(parameters) {
-      const { loss, accuracy } = model.evaluate(parameters, dataset.test);
+      const { loss, accuracy } = model.evaluate(parameters, test);
       return {
         headline: `test accuracy ${(100 * accuracy).toFixed(2)}%`,
         metrics: { testAccuracy: accuracy, testLoss: loss },

@@ -28,6 +28,8 @@ export interface WorkerOptions {
   backend: BackendChoice;
   connectTimeoutMs: number;
   security?: SecurityFlags;
+  /** Where this machine keeps data sets. */
+  dataDir?: string;
   /** Byzantine behaviour for robustness experiments (see attacks.ts). */
   attack?: string;
 }
@@ -73,7 +75,7 @@ export async function runWorker(options: WorkerOptions, log: Logger): Promise<vo
       }
       const session = connection.attend(joined.workerId, (message) => requestStop(`the server said: ${message}`));
       try {
-        training = await prepare(joined, training, options.backend, log);
+        training = await prepare(joined, training, options, log);
         const finished = await trainRounds(connection, joined.workerId, training, stop, log, attack);
         if (finished) break;
       } catch (error) {
@@ -90,14 +92,20 @@ export async function runWorker(options: WorkerOptions, log: Logger): Promise<vo
 }
 
 /** Builds (or, after a rejoin with the same run and shard, keeps) what training needs. */
-async function prepare(joined: Joined, previous: Training | undefined, backend: BackendChoice, log: Logger): Promise<Training> {
+async function prepare(
+  joined: Joined,
+  previous: Training | undefined,
+  { backend, dataDir }: Pick<WorkerOptions, 'backend' | 'dataDir'>,
+  log: Logger,
+): Promise<Training> {
   const { workerId, shardIndex, config } = joined;
   const configKey = JSON.stringify(config);
   if (previous && previous.configKey === configKey && previous.shardIndex === shardIndex) return previous;
 
   const problem = previous?.configKey === configKey
     ? previous.problem
-    : await createProblem({ dataset: config.dataset, model: config.model, workers: config.workers }, backend);
+    : await createProblem({ dataset: config.dataset, model: config.model, workers: config.workers, dataDir }, backend);
+  if (problem.backendFallback) log.warn({ fallback: problem.backendFallback }, problem.backendFallback);
   log.info(
     { workerId, shard: shardIndex, method: config.method, problem: problem.name, compute: problem.backendDetail },
     `joined as worker ${workerId} (shard ${shardIndex}) for ${config.method} on ${problem.name}; computing with ${problem.backendDetail}`,
@@ -117,7 +125,7 @@ async function prepare(joined: Joined, previous: Training | undefined, backend: 
     problem,
     method,
     encoder: method.createEncoder(config.seed, shardIndex),
-    oracle: problem.createOracle(shardIndex, config.workers, { batchSize: config.batchSize, seed: config.seed }),
+    oracle: problem.createOracle(shardIndex, config.workers, { batchSize: config.batchSize, seed: config.seed, partition: config.partition }),
     parameters,
     gradient: new Float32Array(d),
     update: allocatePayload(method.downlink, d, config.workers),

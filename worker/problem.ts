@@ -22,20 +22,33 @@ export interface TrainingProblem {
   readonly name: string;
   readonly parameterCount: number;
   initialParameters(seed: number): Float32Array;
-  createOracle(shardIndex: number, workers: number, options: { batchSize: number; seed: number }): WorkerOracle;
+  createOracle(shardIndex: number, workers: number, options: OracleOptions): WorkerOracle;
+  /** Per-worker class counts under a partition, for the server's start-up log (image data sets). */
+  shardHistograms?(workers: number, partition: string, seed: number): number[][];
   evaluate(parameters: Float32Array): Evaluation;
   /** For the log: which compute backend this problem runs on, and why. */
   readonly backendDetail: string;
+  /** Set when a forced backend lacked a kernel the model needs and the next one was used. */
+  readonly backendFallback?: string;
+}
+
+export interface OracleOptions {
+  /** Examples per batch; 0 = full batch. */
+  batchSize: number;
+  seed: number;
+  partition: string;
 }
 
 export interface ProblemSpec {
   dataset: string;
   model: string;
   workers: number;
+  /** Where this machine keeps data sets (see `signps data list`). */
+  dataDir?: string;
 }
 
 export async function createProblem(spec: ProblemSpec, backend: BackendChoice): Promise<TrainingProblem> {
   if (isAnalyticModel(spec.model)) return analyticProblem(spec.model, spec.workers);
   const { imageProblem } = await import('./image-problem.js');
-  return imageProblem(spec.dataset, spec.model, backend);
+  return imageProblem(spec, backend);
 }
