@@ -17,6 +17,9 @@ import { coordinateMean, coordinateMeanReference } from '../shared/kernels/mean.
 import { coordinateMedianJs, coordinateMedianReference, coordinateMedianWasm } from '../shared/kernels/median.js';
 import { majorityVoteJs, majorityVoteReference, majorityVoteWasm, type VoteInput } from '../shared/kernels/vote.js';
 import { packSignsWasm } from '../shared/kernels/wasm/pack-signs-wasm.js';
+import { positiveCountPlanes, positiveCountPlanesReference } from '../shared/kernels/sign-sum.js';
+import { addNoise, type NoiseDistribution } from '../shared/random/noise.js';
+import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 import { stagingStrideBytes } from '../shared/kernels/wasm/staging.js';
 import { wasmKernels, type WasmKernels } from '../shared/kernels/wasm/wasm-module.js';
 
@@ -191,6 +194,25 @@ function benchUnpack(d: number): Row {
   };
 }
 
+/** SSDM's sum: counts of +1 votes as bit-planes. */
+function benchSignSum(m: number, d: number): Row {
+  const words = Array.from({ length: m }, (_, i) => packSigns(randomFloats(d, 100 + i)));
+  return {
+    kernel: 'SSDM sum (count planes)',
+    m,
+    d,
+    referenceMs: timeMs(() => positiveCountPlanesReference(words, d), slowRepetitions, 1),
+    jsMs: timeMs(() => positiveCountPlanes(words, d), repetitions),
+  };
+}
+
+/** b·ξ added to a gradient, per distribution: must not dominate a round. */
+function benchNoise(distribution: NoiseDistribution, d: number): Row {
+  const vector = new Float32Array(d);
+  const rng = new Xoshiro128(1, 2);
+  return { kernel: `${distribution} noise`, m: undefined, d, jsMs: timeMs(() => addNoise(vector, distribution, 1e-3, rng), repetitions) };
+}
+
 function formatMs(ms: number | undefined): string {
   return ms === undefined ? '—' : ms.toFixed(1);
 }
@@ -215,6 +237,8 @@ function main(): void {
   report(benchMean(15, 1_000_000));
   report(benchPack(25_000_000));
   report(benchUnpack(25_000_000));
+  report(benchSignSum(15, 25_000_000));
+  for (const distribution of ['gaussian', 'laplace', 'uniform'] as const) report(benchNoise(distribution, 25_000_000));
 
   console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores)`);
   console.log(`${quick ? 'quick run: ' : ''}times: median of ${repetitions} runs after 3 warm-ups; vote reference and 25M median: ${slowRepetitions} runs after 1`);
