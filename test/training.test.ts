@@ -10,6 +10,11 @@ const WORKERS = 3;
 const ROUNDS = 40;
 const D = 784 * 128 + 128 + 128 * 10 + 10; // mlp:128 on 28×28 digits
 
+interface Round {
+  meanLoss: number;
+  diagnostics?: { agreementHistogram?: number[]; meanAgreement?: number; meanMedianGap?: number };
+}
+
 const EXPECTED_UPLINK_BYTES_PER_WORKER_ROUND: Record<string, number> = {
   signsgd: Math.ceil(D / 8),
   sgd: 4 * D,
@@ -25,10 +30,25 @@ for (const method of ['signsgd', 'sgd', 'median']) {
     );
     assert.equal(run.code, 0, run.stderr);
 
-    const rounds = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { meanLoss: number });
+    const rounds = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Round);
     assert.equal(rounds.length, ROUNDS);
     const mean = (xs: { meanLoss: number }[]) => xs.reduce((s, r) => s + r.meanLoss, 0) / xs.length;
     assert.ok(mean(rounds.slice(-10)) < 0.8 * mean(rounds.slice(0, 5)), 'the training loss falls');
+
+    // Diagnostics every 10 rounds: the vote agreement histogram for signs, the mean–median gap for floats.
+    const diagnosed = rounds.filter((r) => r.diagnostics).map((r) => r.diagnostics!);
+    assert.equal(diagnosed.length, ROUNDS / 10);
+    for (const diagnostics of diagnosed) {
+      if (method === 'signsgd') {
+        const histogram = diagnostics.agreementHistogram!;
+        assert.equal(histogram.length, WORKERS + 1);
+        assert.equal(histogram.reduce((a, b) => a + b, 0), D, 'every coordinate counted once');
+        assert.equal(histogram[0] + histogram[1], 0, 'a majority of 3 has at least 2');
+        assert.ok(diagnostics.meanAgreement! > 2 / 3 && diagnostics.meanAgreement! <= 1);
+      } else {
+        assert.ok(diagnostics.meanMedianGap! > 0 && Number.isFinite(diagnostics.meanMedianGap!));
+      }
+    }
 
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     assert.equal(summary.parameterCount, D);
