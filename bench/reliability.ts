@@ -56,7 +56,7 @@ async function workerStalled(): Promise<string[]> {
   await s.waitForRound((missed.round as number) + 200);
   ws[2].signal('SIGCONT');
   const wokeAt = Date.now();
-  const resynced = await ws[2].waitFor((e) => /training from round|out of step/.test(String(e.msg)) && time(e) >= wokeAt - 5, 'resync');
+  const resynced = await ws[2].waitFor((e) => /out of step|joining again/.test(String(e.msg)), 'resync', 120_000);
   await s.exited;
   await Promise.all(ws.map((w) => w.exited));
   return [
@@ -108,7 +108,11 @@ async function serverTerminated(): Promise<string[]> {
 const rows = [];
 for (const scenario of [workerKilled, workerStalled, serverKilled, serverTerminated]) {
   process.stderr.write(`running ${scenario.name}\n`);
-  rows.push(await scenario());
+  try {
+    rows.push(await scenario());
+  } catch (error) {
+    rows.push([scenario.name, `not measured: ${(error as Error).message.split('\n')[0]}`, '—']);
+  }
 }
 console.log('| scenario | what happened | replicas bit-identical with the server at the end |');
 console.log('| --- | --- | --- |');
