@@ -106,6 +106,9 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     store,
     { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, log },
     (closed) => {
+      if (closed.timing && log.isLevelEnabled('debug')) {
+        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
+      }
       reporter.roundClosed(closed);
       if (options.checkpointEvery > 0 && store.round % options.checkpointEvery === 0 && store.round < config.rounds) saveCheckpoint();
     },
@@ -128,6 +131,9 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     },
     `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
   );
+  if (token === undefined && !['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
+    log.warn({ host: options.host }, `no --token: anyone who can reach ${options.host}:${port} can join this run; set --token-file`);
+  }
   histograms?.forEach((counts, shard) =>
     log.info({ event: 'shard', shard, classCounts: counts, partition: options.partition }, `shard ${shard} (${options.partition}): classes ${counts.join(' ')}`),
   );

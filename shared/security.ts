@@ -24,7 +24,10 @@ function readSecretFile(path: string, flag: string): Buffer {
   }
 }
 
-export function loadToken({ token, tokenFile }: SecurityFlags): string | undefined {
+/** An empty --token or --token-file means "none": compose and Kubernetes pass unset variables as empty. */
+export function loadToken(flags: SecurityFlags): string | undefined {
+  const token = flags.token || undefined;
+  const tokenFile = flags.tokenFile || undefined;
   if (token !== undefined && tokenFile !== undefined) throw new ConfigError('give --token or --token-file, not both');
   const value = tokenFile !== undefined ? readSecretFile(tokenFile, '--token-file').toString('utf8').trim() : token;
   if (value !== undefined && value.length === 0) throw new ConfigError('the token is empty; put a secret in --token or --token-file');
