@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, DataError } from '../../shared/errors.js';
 import { imageSize, type LabeledImages } from '../data/dataset.js';
+import { checkBatch, checkParameterLength, OneHotTargets, type BatchShape } from './batch-input.js';
 import type { Model } from './model.js';
 import type { ParameterLayout } from './parameter-layout.js';
 import { softmaxCrossEntropy } from './softmax-cross-entropy.js';
@@ -37,14 +38,16 @@ class GraphModel implements Model {
   readonly parameterCount: number;
   readonly requiredKernels: readonly string[];
   private readonly inputSize: number;
-  /** Reused one-hot targets; grown when a larger batch arrives. */
-  private oneHot = new Float32Array(0);
+  private readonly shape: BatchShape;
+  private readonly oneHot: OneHotTargets;
 
   constructor(private readonly architecture: Architecture) {
     this.name = architecture.name;
     this.parameterCount = architecture.layout.count;
     this.requiredKernels = architecture.requiredKernels;
     this.inputSize = imageSize(architecture.input);
+    this.shape = { name: this.name, parameterCount: this.parameterCount, inputSize: this.inputSize, classes: architecture.classes };
+    this.oneHot = new OneHotTargets(architecture.classes);
   }
 
   initialParameters(seed: number): Float32Array {
@@ -52,11 +55,11 @@ class GraphModel implements Model {
   }
 
   lossAndGradient(parameters: Float32Array, x: Float32Array, labels: Uint8Array, batchSize: number, gradientOut: Float32Array): number {
-    this.checkParameters(parameters, 'parameters');
-    this.checkParameters(gradientOut, 'gradient buffer');
-    this.checkBatch(x, labels, batchSize);
+    checkParameterLength(this.shape, parameters, 'parameters');
+    checkParameterLength(this.shape, gradientOut, 'gradient buffer');
+    checkBatch(this.shape, x, labels, batchSize);
     const { layout, input, classes, forward } = this.architecture;
-    const targets = this.oneHotTargets(labels, batchSize);
+    const targets = this.oneHot.of(labels, batchSize);
     const packed = tf.tidy(() => {
       const images = tf.tensor4d(x.subarray(0, batchSize * this.inputSize), [batchSize, input.height, input.width, input.channels]);
       const oneHot = tf.tensor2d(targets, [batchSize, classes]);
@@ -74,7 +77,7 @@ class GraphModel implements Model {
   }
 
   evaluate(parameters: Float32Array, data: LabeledImages): { loss: number; accuracy: number } {
-    this.checkParameters(parameters, 'parameters');
+    checkParameterLength(this.shape, parameters, 'parameters');
     this.checkData(data);
     if (data.count === 0) throw new DataError(`cannot evaluate ${this.name} on an empty data set`);
     const { layout, input, classes, forward, evaluationBatch } = this.architecture;
@@ -107,33 +110,6 @@ class GraphModel implements Model {
     return { loss: lossSum / data.count, accuracy: correct / data.count };
   }
 
-  private oneHotTargets(labels: Uint8Array, batchSize: number): Float32Array {
-    const classes = this.architecture.classes;
-    const length = batchSize * classes;
-    if (this.oneHot.length < length) this.oneHot = new Float32Array(length);
-    const targets = this.oneHot.subarray(0, length);
-    targets.fill(0);
-    for (let row = 0; row < batchSize; row++) targets[row * classes + labels[row]] = 1;
-    return targets;
-  }
-
-  // Wrong lengths are caller bugs (plain RangeError); a label outside the classes is bad data (DataError).
-  private checkParameters(vector: Float32Array, what: string): void {
-    if (vector.length !== this.parameterCount) {
-      throw new RangeError(`${this.name}: ${what} has ${vector.length} floats, expected ${this.parameterCount}`);
-    }
-  }
-
-  private checkBatch(x: Float32Array, labels: Uint8Array, batchSize: number): void {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`${this.name}: batch size must be ≥ 1, got ${batchSize}`);
-    if (x.length < batchSize * this.inputSize || labels.length < batchSize) {
-      throw new RangeError(`${this.name}: a batch of ${batchSize} needs ${batchSize * this.inputSize} inputs and ${batchSize} labels, got ${x.length} and ${labels.length}`);
-    }
-    const classes = this.architecture.classes;
-    for (let row = 0; row < batchSize; row++) {
-      if (labels[row] >= classes) throw new DataError(`label ${labels[row]} is not a class of ${this.name} (0..${classes - 1})`);
-    }
-  }
 
   private checkData(data: LabeledImages): void {
     const { input, classes } = this.architecture;

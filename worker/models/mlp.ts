@@ -17,6 +17,7 @@ import { ConfigError, DataError } from '../../shared/errors.js';
 import { imageSize, type LabeledImages } from '../data/dataset.js';
 import { seededGenerator } from '../data/partition.js';
 import { standardNormal } from '../data/random-draws.js';
+import { checkBatch, checkParameterLength, OneHotTargets, type BatchShape } from './batch-input.js';
 import type { Model } from './model.js';
 import { MLP_KERNELS } from './required-kernels.js';
 
@@ -52,8 +53,8 @@ class Mlp implements Model {
   readonly parameterCount: number;
   readonly requiredKernels = MLP_KERNELS;
   private readonly layers: DenseLayer[];
-  /** Reused one-hot targets; grown when a larger batch arrives. */
-  private oneHot = new Float32Array(0);
+  private readonly shape: BatchShape;
+  private readonly oneHot: OneHotTargets;
 
   constructor(
     private readonly inputSize: number,
@@ -71,6 +72,8 @@ class Mlp implements Model {
       offset += fanIn * fanOut + fanOut;
     }
     this.parameterCount = offset;
+    this.shape = { name: this.name, parameterCount: offset, inputSize, classes };
+    this.oneHot = new OneHotTargets(classes);
   }
 
   /**
@@ -94,10 +97,10 @@ class Mlp implements Model {
   }
 
   lossAndGradient(parameters: Float32Array, x: Float32Array, labels: Uint8Array, batchSize: number, gradientOut: Float32Array): number {
-    this.checkParameters(parameters, 'parameters');
-    this.checkParameters(gradientOut, 'gradient buffer');
-    this.checkBatch(x, labels, batchSize);
-    const targets = this.oneHotTargets(labels, batchSize);
+    checkParameterLength(this.shape, parameters, 'parameters');
+    checkParameterLength(this.shape, gradientOut, 'gradient buffer');
+    checkBatch(this.shape, x, labels, batchSize);
+    const targets = this.oneHot.of(labels, batchSize);
     const packed = tf.tidy(() => {
       const weights = this.layers.map((layer) => weightTensor(parameters, layer));
       const inputs: tf.Tensor2D[] = [tf.tensor2d(x.subarray(0, batchSize * this.inputSize), [batchSize, this.inputSize])];
@@ -141,7 +144,7 @@ class Mlp implements Model {
   }
 
   evaluate(parameters: Float32Array, data: LabeledImages): { loss: number; accuracy: number } {
-    this.checkParameters(parameters, 'parameters');
+    checkParameterLength(this.shape, parameters, 'parameters');
     this.checkData(data);
     if (data.count === 0) throw new DataError(`cannot evaluate ${this.name} on an empty data set`);
     let lossSum = 0;
@@ -182,31 +185,6 @@ class Mlp implements Model {
     return { loss: lossSum / data.count, accuracy: correct / data.count };
   }
 
-  private oneHotTargets(labels: Uint8Array, batchSize: number): Float32Array {
-    const length = batchSize * this.classes;
-    if (this.oneHot.length < length) this.oneHot = new Float32Array(length);
-    const targets = this.oneHot.subarray(0, length);
-    targets.fill(0);
-    for (let row = 0; row < batchSize; row++) targets[row * this.classes + labels[row]] = 1;
-    return targets;
-  }
-
-  // Wrong lengths are caller bugs (plain RangeError); a label outside the classes is bad data (DataError).
-  private checkParameters(vector: Float32Array, what: string): void {
-    if (vector.length !== this.parameterCount) {
-      throw new RangeError(`${this.name}: ${what} has ${vector.length} floats, expected ${this.parameterCount}`);
-    }
-  }
-
-  private checkBatch(x: Float32Array, labels: Uint8Array, batchSize: number): void {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`${this.name}: batch size must be ≥ 1, got ${batchSize}`);
-    if (x.length < batchSize * this.inputSize || labels.length < batchSize) {
-      throw new RangeError(`${this.name}: a batch of ${batchSize} needs ${batchSize * this.inputSize} inputs and ${batchSize} labels, got ${x.length} and ${labels.length}`);
-    }
-    for (let row = 0; row < batchSize; row++) {
-      if (labels[row] >= this.classes) throw new DataError(`label ${labels[row]} is not a class of ${this.name} (0..${this.classes - 1})`);
-    }
-  }
 
   private checkData(data: LabeledImages): void {
     if (imageSize(data) !== this.inputSize || data.classes !== this.classes) {
