@@ -12,7 +12,7 @@ export function addNoise(vector: Float32Array, distribution: NoiseDistribution, 
   const n = vector.length;
   switch (distribution) {
     case 'gaussian':
-      for (let j = 0; j < n; j++) vector[j] += scale * standardNormal(rng);
+      addGaussianNoise(vector, scale, rng);
       return;
     case 'laplace': {
       // Laplace(0, 1/√2) has variance 1; inverse CDF of a uniform in (−½, ½).
@@ -64,13 +64,48 @@ const fn = new Float64Array(LAYERS);
   }
 }
 
-export function standardNormal(rng: Xoshiro128): number {
-  for (;;) {
-    const hz = rng.nextUint32() | 0; // signed 32-bit
+/**
+ * The hot loop of the Gaussian case: the generator's state in local variables (xoshiro128**, as Xoshiro128) and
+ * the ziggurat's common case inline; the rare wedge and tail draws go through standardNormal with the state handed
+ * back and forth. Same numbers as calling standardNormal d times; about twice as fast.
+ */
+function addGaussianNoise(vector: Float32Array, scale: number, rng: Xoshiro128): void {
+  let [s0, s1, s2, s3] = rng.save();
+  for (let j = 0; j < vector.length; j++) {
+    const times5 = Math.imul(s1, 5);
+    const hz = Math.imul((times5 << 7) | (times5 >>> 25), 9);
+    const shifted = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= shifted;
+    s3 = (s3 << 11) | (s3 >>> 21);
     const iz = hz & (LAYERS - 1);
-    const magnitude = hz < 0 ? -hz : hz;
-    if (magnitude < kn[iz]) return hz * wn[iz];
-    // Rare: the wedge or the tail.
+    if ((hz < 0 ? -hz : hz) < kn[iz]) {
+      vector[j] += scale * hz * wn[iz];
+    } else {
+      rng.restore([s0, s1, s2, s3]);
+      vector[j] += scale * slowNormal(rng, hz, iz);
+      [s0, s1, s2, s3] = rng.save();
+    }
+  }
+  rng.restore([s0, s1, s2, s3]);
+}
+
+export function standardNormal(rng: Xoshiro128): number {
+  const hz = rng.nextUint32() | 0; // signed 32-bit
+  const iz = hz & (LAYERS - 1);
+  const magnitude = hz < 0 ? -hz : hz;
+  if (magnitude < kn[iz]) return hz * wn[iz];
+  return slowNormal(rng, hz, iz);
+}
+
+/** The ziggurat's rare cases for a first draw hz in layer iz: the wedge, the tail, or a fresh start. */
+function slowNormal(rng: Xoshiro128, firstHz: number, firstIz: number): number {
+  let hz = firstHz;
+  let iz = firstIz;
+  for (;;) {
     const x = hz * wn[iz];
     if (iz === 0) {
       let tailX: number;
@@ -82,5 +117,8 @@ export function standardNormal(rng: Xoshiro128): number {
       return hz > 0 ? R + tailX : -R - tailX;
     }
     if (fn[iz] + rng.nextFloat() * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
+    hz = rng.nextUint32() | 0;
+    iz = hz & (LAYERS - 1);
+    if ((hz < 0 ? -hz : hz) < kn[iz]) return hz * wn[iz];
   }
 }

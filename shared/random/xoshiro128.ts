@@ -34,6 +34,18 @@ export class Xoshiro128 {
     return result;
   }
 
+  /** The four state words, for loops that run the generator inline (see noise.ts); give them back with restore(). */
+  save(): [number, number, number, number] {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
+
+  restore([s0, s1, s2, s3]: [number, number, number, number]): void {
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** Uniform in [0, 1). */
   nextFloat(): number {
     return this.nextUint32() * 2.3283064365386963e-10;
