@@ -106,9 +106,6 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     store,
     { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, log },
     (closed) => {
-      if (closed.timing && log.isLevelEnabled('debug')) {
-        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
-      }
       reporter.roundClosed(closed);
       if (options.checkpointEvery > 0 && store.round % options.checkpointEvery === 0 && store.round < config.rounds) saveCheckpoint();
     },
