@@ -13,11 +13,12 @@ import { runWorker } from '../worker/main.js';
 import type { BackendChoice } from '../worker/backend.js';
 import { LocalRunError, runLocal } from './local.js';
 import { dataCommand } from './data-command.js';
+import { benchCommand } from './bench-command.js';
 import { formatMethodTable } from './method-table.js';
 import { attackOption, backendOption, byzantineOption, dataDirOption, faultOptions, listenOptions, loggingOptions, runOptions, securityOptions, workerOptions } from './options.js';
 import { integerIn, securityFrom, serverOptionsFrom } from './validate.js';
 
-const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data'];
+const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data', 'bench'];
 const command = SUB_COMMANDS.includes(process.argv[2]) ? `signps ${process.argv[2]}` : 'signps';
 
 async function main(): Promise<void> {
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
       },
     )
     .command(dataCommand)
+    .command(benchCommand)
     .command('methods', 'List the training methods with their stages and bits per coordinate', {}, () => {
       process.stdout.write(formatMethodTable() + '\n');
     })

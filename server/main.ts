@@ -1,5 +1,6 @@
 // `signps server`: holds the parameters, runs the rounds, serves the workers, reports progress and results.
 import * as grpc from '@grpc/grpc-js';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { join } from 'node:path';
 import { ConfigError, ConnectionError } from '../shared/errors.js';
 import { kernelSet, resolvedKernelChoice, type KernelChoice } from '../shared/kernels/kernel-set.js';
@@ -106,6 +107,9 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     store,
     { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, log },
     (closed) => {
+      if (closed.timing && log.isLevelEnabled('debug')) {
+        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
+      }
       reporter.roundClosed(closed);
       if (options.checkpointEvery > 0 && store.round % options.checkpointEvery === 0 && store.round < config.rounds) saveCheckpoint();
     },
@@ -120,6 +124,7 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, log }), token, log),
   );
   const port = await bind(server, options.host, options.port, credentials);
+  widenReceiveWindows(server);
   log.info(
     {
       event: 'listening', host: options.host, port, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,
@@ -154,6 +159,28 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     session.end();
   }
   await shutdown(server);
+}
+
+/**
+ * grpc-js gives its HTTP/2 server no receive windows (it takes 'grpc-node.flow_control_window' only on the client
+ * side), so every upload would crawl through Node's 64 KiB default. Widen the connection window and each stream's
+ * initial window of every session to the size the client uses. The sessions come from grpc-js's `http2Servers`,
+ * which is not public: if a later grpc-js renames it, uploads keep working at the default window.
+ */
+function widenReceiveWindows(server: grpc.Server): void {
+  const window = CHANNEL_OPTIONS['grpc-node.flow_control_window'];
+  const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  if (typeof window !== 'number' || !(http2Servers instanceof Map)) return;
+  for (const http2Server of http2Servers.keys()) {
+    http2Server.on('session', (session: ServerHttp2Session) => {
+      try {
+        session.setLocalWindowSize(window);
+        session.settings({ initialWindowSize: window });
+      } catch {
+        // The session closed at once (a client that went away): nothing to widen.
+      }
+    });
+  }
 }
 
 /** Lets calls in flight finish for a moment, then closes whatever is left. */

@@ -45,7 +45,24 @@ export interface ClosedRound {
   diagnostics?: Record<string, number | number[]>;
   /** Safeguarded methods: whether the candidate step was kept. */
   accepted?: boolean;
+  /** When the round's steps happened (single-phase rounds), for `signps bench`. */
+  timing?: RoundTiming;
 }
+
+/** Instants are CLOCK_MONOTONIC milliseconds (one clock for every process on a machine, namespaces included). */
+export interface RoundTiming {
+  /** When each contribution was complete, by worker id. */
+  arrivedAt: Record<number, number>;
+  /** Aggregation started: the last contribution arrived, or the deadline passed. */
+  closedAt: number;
+  /** The server's own replica step. */
+  applyMs: number;
+  /** The encoded update was handed to the workers' PullUpdate calls. */
+  publishedAt: number;
+}
+
+/** CLOCK_MONOTONIC in ms: one clock for every process on the machine, so instants compare across processes. */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 interface Participant {
   slot: Uint8Array;
@@ -55,6 +72,8 @@ interface Participant {
   refused?: boolean;
   /** Phase 0's loss, kept for the safeguard's comparison in phase 1. */
   lossBefore?: number;
+  /** When this phase's contribution was complete (monotonic clock, ms). */
+  arrivedAt?: number;
 }
 
 const NO_PAYLOAD = new Uint8Array(0);
@@ -160,6 +179,7 @@ export class RoundCoordinator {
       );
     }
     participant.loss = loss;
+    participant.arrivedAt = monotonicMs();
     this.closeIfComplete();
   }
 
@@ -222,7 +242,10 @@ export class RoundCoordinator {
 
   private closePhase(): void {
     const round = this.store.round;
-    const ordered = this.contributed().map(([, p]) => p);
+    const closedAt = monotonicMs();
+    const contributed = this.contributed();
+    const arrivedAt = Object.fromEntries(contributed.map(([id, p]) => [id, p.arrivedAt ?? closedAt]));
+    const ordered = contributed.map(([, p]) => p);
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
     for (const participant of this.participants.values()) {
       participant.loss = undefined;
@@ -255,8 +278,10 @@ export class RoundCoordinator {
         this.armDeadline();
         return;
       }
-      this.applyAndPublish(round, downlink, ordered.length, false, 0);
-      this.onRoundClosed({ round, meanLoss: mean(losses), contributors: ordered.length, aggregateMs, diagnostics });
+      const published = this.applyAndPublish(round, downlink, ordered.length, false, 0);
+      this.onRoundClosed({
+        round, meanLoss: mean(losses), contributors: ordered.length, aggregateMs, diagnostics, timing: { arrivedAt, closedAt, ...published },
+      });
     } else {
       const candidate = this.candidate!;
       const before = mean(ordered.map((p) => p.lossBefore ?? Number.NaN));
@@ -273,13 +298,17 @@ export class RoundCoordinator {
   }
 
   /** Applies the update (or, when rejected, keeps the parameters) and moves to the next round. */
-  private applyAndPublish(round: number, downlink: Uint8Array | undefined, contributors: number, rejected: boolean, phase: Phase): void {
+  private applyAndPublish(
+    round: number, downlink: Uint8Array | undefined, contributors: number, rejected: boolean, phase: Phase,
+  ): Pick<RoundTiming, 'applyMs' | 'publishedAt'> {
+    const applyStarted = performance.now();
     if (downlink) {
       const shape = { format: this.method.downlink, workers: this.config.workers, contributors };
       this.store.applyRoundUpdate(downlink, shape, this.method.replicaStepSize(round));
     } else {
       this.store.keepRound();
     }
+    const applyMs = performance.now() - applyStarted;
     const hashDue = this.config.hashEvery > 0 && (round + 1) % this.config.hashEvery === 0;
     this.publish({
       round,
@@ -291,6 +320,7 @@ export class RoundCoordinator {
       hash: hashDue || this.done ? this.store.hash() : undefined,
       stop: this.done,
     });
+    return { applyMs, publishedAt: monotonicMs() };
   }
 
   private publish(update: PublishedUpdate): void {

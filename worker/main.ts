@@ -134,6 +134,9 @@ async function prepare(
   };
 }
 
+/** CLOCK_MONOTONIC in ms: one clock for every process on the machine, so instants compare across processes. */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+
 /** Trains until the server's last update (true) or a stop request (false). */
 async function trainRounds(
   connection: ServerConnection,
@@ -148,20 +151,32 @@ async function trainRounds(
   let round = await connection.fetchParameters(workerId, parameters);
   log.info({ round }, `training from round ${round}`);
 
+  const timed = log.isLevelEnabled('debug');
   while (!stop.requested) {
     try {
+      const startedAt = monotonicMs();
       const loss = oracle.lossAndGradient(parameters, round, gradient);
+      const computedAt = monotonicMs();
       attack?.(gradient);
+      const payload = encoder.encode(gradient, round);
+      const encodedAt = monotonicMs();
       try {
-        await connection.push(workerId, round, 0, encoder.encode(gradient, round), loss, config.chunkBytes);
+        await connection.push(workerId, round, 0, payload, loss, config.chunkBytes);
       } catch (error) {
         if (!(error instanceof ContributionRefusedError)) throw error;
         log.warn({ round, reason: error.message }, 'the server refused this round\'s contribution');
       }
+      const pushedAt = monotonicMs();
       let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes);
+      const pulledAt = monotonicMs();
       if (candidate !== parameters) candidate.set(parameters);
       const shape = { format: method.downlink, workers: config.workers, contributors: pulled.contributors };
       if (!pulled.rejected) applyUpdate(candidate, update, shape, method.replicaStepSize(round));
+      if (timed) {
+        const appliedAt = monotonicMs();
+        // Instants (monotonic ms) for `signps bench`, which joins them with the server's round-timing lines.
+        log.debug({ event: 'round-timing', workerId, round, startedAt, computedAt, encodedAt, pushedAt, pulledAt, appliedAt }, `round ${round} timing`);
+      }
       if (candidate !== parameters && !pulled.rejected) {
         await connection.push(workerId, round, 1, new Uint8Array(0), oracle.lossOnLastSample(candidate), config.chunkBytes);
         pulled = await connection.pull(workerId, round, 1, new Uint8Array(0), 0);

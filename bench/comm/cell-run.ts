@@ -1,0 +1,286 @@
+// One cell of the grid: a real `signps server` and M real `signps worker` processes training the synthetic
+// model for a few rounds, on loopback (through the counting proxy) or each in its own network namespace.
+// Reads their round-timing lines (debug level), counts bytes on the wire, samples peak memory, checks that
+// every replica ends bit-identical to the server's, and always stops what it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { onCleanup } from './cleanup.js';
+import { methodPayload } from './grid.js';
+import { createTopology, inNamespace, serverLinkCounters, teardown, type Topology } from './netns.js';
+import type { CellResult, CellSpec } from './results.js';
+import { analyseRounds, type ServerRoundTiming, type WorkerRoundTiming } from './round-split.js';
+import { WireProxy } from './wire-proxy.js';
+
+const CLI_PATH = fileURLToPath(new URL('../../cli/signps.js', import.meta.url));
+/** Children get their settings as flags; SIGNPS_* variables of the bench's own environment must not leak into them. */
+const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SIGNPS_')));
+const NETNS_PORT = 7070;
+const RSS_SAMPLE_MS = 200;
+/**
+ * Workers start in batches of this many, each batch once the previous one has joined: dozens of Node processes
+ * starting at once on a small machine take so long that a join can outlast its 5 s deadline, and a retried join
+ * is then refused as one worker too many (see docs/BENCHMARKS.md).
+ */
+const START_BATCH = Math.max(4, 2 * cpus().length);
+const BATCH_JOIN_WAIT_MS = 60_000;
+
+export interface CellEnvironment {
+  hosts: 'loopback' | 'netns';
+  /** netns: line rate of every link, bits/s. */
+  rateBitsPerSecond?: number;
+  mtu: number;
+  wire: 'proxy' | 'off';
+  rounds: number;
+  warmup: number;
+  chunkKib: number;
+  timeoutMs: number;
+  /** Where each process's output goes (server.log, worker-<i>.log); none when undefined. */
+  logDir?: string;
+  /** Called with the number of rounds closed so far. */
+  onRound?: (closed: number) => void;
+}
+
+type Entry = Record<string, unknown>;
+
+interface Counters {
+  up: number;
+  down: number;
+  drops?: number;
+}
+
+export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<CellResult> {
+  const started = performance.now();
+  const payload = methodPayload(spec);
+  const { rounds, warmup } = env;
+  const first = warmup;
+  const last = rounds - 2;
+  const processes: Array<{ name: string; child: ChildProcess; peakRss: number; stderr: string }> = [];
+  const serverTimings: ServerRoundTiming[] = [];
+  const workerTimings: WorkerRoundTiming[] = [];
+  const workerHashes = new Map<string, string>();
+  // Bytes per round come from counter snapshots taken when the link carries none of the direction counted:
+  // uploads are all in when round r closes, and the next ones wait for update r; updates are all delivered
+  // once every worker has logged round r, and the next ones wait for every contribution of round r + 1.
+  const upSnapshots = new Map<number, Counters>();
+  const downSnapshots = new Map<number, Counters>();
+  const workerLinesByRound = new Map<number, number>();
+  let summary: Entry | undefined;
+  let joins = 0;
+  let joinWaiter: (() => void) | undefined;
+  let topology: Topology | undefined;
+  let proxy: WireProxy | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const stopAll = () => {
+    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  };
+  const undoProcesses = onCleanup(stopAll);
+  const undoTopology = onCleanup(() => topology && teardown(topology.id));
+  const rssTimer = setInterval(() => processes.forEach((p) => (p.peakRss = Math.max(p.peakRss, peakRss(p.child.pid)))), RSS_SAMPLE_MS);
+
+  /** Resolves once `count` workers have joined, or after BATCH_JOIN_WAIT_MS (the run then shows what went wrong). */
+  const joined = (count: number) =>
+    new Promise<void>((resolve) => {
+      const giveUp = setTimeout(resolve, BATCH_JOIN_WAIT_MS);
+      joinWaiter = () => {
+        if (joins < count) return;
+        clearTimeout(giveUp);
+        resolve();
+      };
+      joinWaiter();
+    });
+
+  const counters = (): Counters | undefined => {
+    if (topology) {
+      const link = serverLinkCounters(topology);
+      return { up: link.received.bytes, down: link.sent.bytes, drops: link.received.drops + link.sent.drops };
+    }
+    return proxy ? { up: proxy.counters.upBytes, down: proxy.counters.downBytes } : undefined;
+  };
+
+  const launch = (name: string, args: string[], host?: Topology['server']) => {
+    const argv = [process.execPath, CLI_PATH, ...args, '--log-level', 'debug'];
+    const [command, commandArgs] = host ? inNamespace(host, argv) : [argv[0], argv.slice(1)];
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
+    const entry = { name, child, peakRss: 0, stderr: '' };
+    if (env.logDir) {
+      mkdirSync(env.logDir, { recursive: true });
+      const file = createWriteStream(join(env.logDir, `${name.replace(' ', '-')}.log`));
+      file.on('error', () => undefined); // a log that cannot be written must not stop the measurement
+      child.stdout!.pipe(file, { end: false });
+      child.stderr!.pipe(file, { end: false });
+      child.on('close', () => file.end());
+    }
+    processes.push(entry);
+    child.stderr!.on('data', (data: Buffer) => (entry.stderr = (entry.stderr + data.toString()).slice(-2000)));
+    const exited = new Promise<void>((resolve, reject) =>
+      child.on('exit', (code, signal) => {
+        if (code === 0) resolve();
+        else reject(new Error(`${name} exited with ${signal ?? `code ${code}`}${entry.stderr ? `: ${lastLine(entry.stderr)}` : ''}`));
+      }),
+    );
+    exited.catch(() => undefined);
+    return { child, exited, lines: createInterface({ input: child.stdout! }) };
+  };
+
+  try {
+    if (env.hosts === 'netns') topology = createTopology(spec.workers, env.rateBitsPerSecond!, env.mtu);
+    const server = launch(
+      'server',
+      [
+        'server', '--model', `synthetic:${spec.d}`, '--method', spec.method, '--workers', String(spec.workers),
+        '--rounds', String(rounds), '--host', topology ? topology.server.address : '127.0.0.1', '--port', topology ? String(NETNS_PORT) : '0',
+        '--eval-every', '0', '--log-every', String(rounds), '--diagnostics-every', '0', '--hash-every', '0',
+        '--checkpoint-every', '0', '--round-timeout', String(Math.ceil(env.timeoutMs / 1000)), '--quorum', String(spec.workers),
+        '--chunk-kib', String(env.chunkKib),
+      ],
+      topology?.server,
+    );
+    const listening = new Promise<number>((resolve, reject) => {
+      server.exited.then(() => reject(new Error('the server exited before listening')), reject);
+      server.lines.on('line', (line) => {
+        const entry = parseLine(line);
+        if (!entry) return;
+        if (entry.event === 'listening') resolve(entry.port as number);
+        else if (typeof entry.workerId === 'number' && typeof entry.shard === 'number' && String(entry.msg).includes(' joined from ')) {
+          joins += 1;
+          joinWaiter?.();
+        }
+        else if (entry.event === 'round-timing') {
+          serverTimings.push(entry as unknown as ServerRoundTiming);
+          const round = entry.round as number;
+          if (round === first - 1 || round === last) {
+            const snapshot = counters();
+            if (snapshot) upSnapshots.set(round, snapshot);
+          }
+          env.onRound?.(round + 1);
+        } else if (entry.event === 'summary') summary = entry.summary as Entry;
+      });
+    });
+    const workerExits: Array<Promise<void>> = [];
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`did not finish within ${env.timeoutMs / 1000} s (--cell-timeout)`)), env.timeoutMs);
+    });
+    const port = await Promise.race([listening, timeout]);
+    let target = `${topology ? topology.server.address : '127.0.0.1'}:${port}`;
+    if (!topology && env.wire === 'proxy') {
+      proxy = await WireProxy.start(port);
+      target = `127.0.0.1:${proxy.port}`;
+    }
+    for (let i = 0; i < spec.workers; i++) {
+      if (i > 0 && i % START_BATCH === 0) await Promise.race([joined(i), timeout]);
+      const worker = launch(
+        `worker ${i}`,
+        ['worker', '--server', target, '--name', `bench-${i}`, '--connect-timeout', '120'],
+        topology?.workers[i],
+      );
+      worker.lines.on('line', (line) => {
+        const entry = parseLine(line);
+        if (entry?.event === 'round-timing') {
+          workerTimings.push(entry as unknown as WorkerRoundTiming);
+          const round = entry.round as number;
+          const lines = (workerLinesByRound.get(round) ?? 0) + 1;
+          workerLinesByRound.set(round, lines);
+          if (lines === spec.workers && (round === first - 1 || round === last)) {
+            const snapshot = counters();
+            if (snapshot) downSnapshots.set(round, snapshot);
+          }
+        }
+        else if (entry?.event === 'finished') workerHashes.set(`worker ${i}`, entry.parameterHash as string);
+      });
+      workerExits.push(worker.exited);
+    }
+    await Promise.race([Promise.all([server.exited, ...workerExits]), timeout]);
+  } catch (error) {
+    return { ...spec, status: 'failed', reason: (error as Error).message, hostsId: topology?.id, wallSeconds: (performance.now() - started) / 1000 };
+  } finally {
+    clearTimeout(timer);
+    clearInterval(rssTimer);
+    undoProcesses();
+    await proxy?.close();
+    undoTopology();
+  }
+
+  if (!summary) {
+    const where = env.logDir ? `; see ${env.logDir}` : '';
+    return { ...spec, status: 'failed', reason: `the server stopped before its last round (no summary)${where}`, wallSeconds: (performance.now() - started) / 1000 };
+  }
+  let analysis: ReturnType<typeof analyseRounds>;
+  try {
+    analysis = analyseRounds(serverTimings, workerTimings, first, last);
+  } catch (error) {
+    return { ...spec, status: 'failed', reason: (error as Error).message, wallSeconds: (performance.now() - started) / 1000 };
+  }
+  const measured = last - first + 1;
+  const perRound = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : (b - a) / measured);
+  const wireUp = perRound(upSnapshots.get(first - 1)?.up, upSnapshots.get(last)?.up);
+  const wireDown = perRound(downSnapshots.get(first - 1)?.down, downSnapshots.get(last)?.down);
+  const after = downSnapshots.get(last);
+  const M = spec.workers;
+  const payloadUpBytes = M * payload.uplinkBytes;
+  const payloadDownBytes = M * payload.downlinkBytes;
+  const serverHash = (summary?.parameterHash as string | undefined) ?? '';
+  const correct =
+    serverHash !== '' &&
+    workerHashes.size === M &&
+    [...workerHashes.values()].every((h) => h === serverHash) &&
+    summary?.uplinkPayloadBytes === rounds * payloadUpBytes &&
+    summary?.downlinkPayloadBytes === rounds * payloadDownBytes;
+  const floorMs = env.rateBitsPerSecond ? (1000 * 8 * (payloadUpBytes + payloadDownBytes)) / env.rateBitsPerSecond : undefined;
+  const megabytesPerSecond = (bytes: number, ms: number) => bytes / 1e3 / ms;
+  return {
+    ...spec,
+    status: 'ok',
+    hostsId: topology?.id,
+    measuredRounds: analysis.measuredRounds,
+    payloadUpBytes,
+    payloadDownBytes,
+    ...(topology
+      ? { linkUpBytes: wireUp, linkDownBytes: wireDown, linkDrops: after?.drops }
+      : { wireUpBytes: wireUp, wireDownBytes: wireDown }),
+    roundMs: analysis.roundMs,
+    medianRoundMs: analysis.medianRoundMs,
+    roundsPerSecond: 1000 / analysis.roundMs,
+    split: analysis.split,
+    aggregateKernelMs: analysis.aggregateKernelMs,
+    serverApplyMs: analysis.serverApplyMs,
+    workerUploadGoodput: megabytesPerSecond(payload.uplinkBytes, analysis.uploadMs),
+    serverIngressGoodput: megabytesPerSecond(payloadUpBytes, analysis.ingressMs),
+    broadcastGoodput: megabytesPerSecond(payloadDownBytes, analysis.broadcastSpanMs),
+    effectiveGoodput: megabytesPerSecond(payloadUpBytes + payloadDownBytes, analysis.roundMs),
+    floorMs,
+    floorRatio: floorMs ? analysis.roundMs / floorMs : undefined,
+    serverPeakRssBytes: processes[0]?.peakRss,
+    workerPeakRssBytes: Math.max(...processes.slice(1).map((p) => p.peakRss)),
+    correct,
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** VmHWM of a live process, bytes (0 once it is gone). */
+function peakRss(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? 1024 * Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function parseLine(line: string): Entry | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as Entry;
+  } catch {
+    return undefined;
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}

@@ -1,0 +1,114 @@
+// report.md of `signps bench`: how the numbers were made (command, machine, versions, settings), the table of
+// every cell, the skipped and failed cells with their reasons, and the charts. A pure function of the record,
+// so it can be rebuilt from a saved bench.json (`signps bench --report-from DIR/bench.json`).
+import { formatCount } from './charts.js';
+import { PHASE_LABELS, SPLIT_PHASES, type BenchRecord, type CellResult } from './results.js';
+
+export interface ChartFile {
+  title: string;
+  /** Relative to the report. */
+  file: string;
+}
+
+export function renderReport(record: BenchRecord, charts: ChartFile[], pngNote?: string): string {
+  const { settings, machine } = record;
+  const netns = settings.hosts === 'netns';
+  const ok = record.cells.filter((c) => c.status === 'ok');
+  const notOk = record.cells.filter((c) => c.status !== 'ok');
+  const lines: string[] = [];
+  lines.push('# signps bench: communication cost', '');
+  lines.push(
+    netns
+      ? `Server and every worker in its own network namespace, joined by a bridge; every link shaped to ${settings.link} ` +
+          `in both directions with \`tc tbf\` (MTU ${settings.mtu}).`
+      : `Server and workers as processes on this machine, talking gRPC over loopback` +
+          (settings.wire === 'proxy' ? ' through a counting TCP proxy.' : ' directly (no byte counting: `--wire off`).'),
+    '',
+  );
+  lines.push('```', record.command, '```', '');
+  lines.push('| | |', '| --- | --- |');
+  lines.push(`| started | ${record.startedAt} (finished ${record.finishedAt}) |`);
+  lines.push(`| machine | ${machine.cpuModel}, ${machine.cores} cores, ${gib(machine.memoryBytes)} GiB memory; ${machine.os}, ${machine.kernel} |`);
+  lines.push(
+    `| load | 1-minute load average ${fixed(machine.loadAverage, 1)} at the start, ${fixed(record.loadAverageAtEnd, 1)} at the end ` +
+      `(${machine.cores} cores; other processes share them, and timings with them) |`,
+  );
+  lines.push(`| versions | ${Object.entries(record.versions).map(([name, version]) => `${name} ${version}`).join(', ')} |`);
+  lines.push(
+    `| rounds | ${settings.rounds} per cell; the first ${settings.warmup} and the last are not measured; ` +
+      `${settings.chunkKib} KiB stream messages |`,
+  );
+  lines.push(`| memory plan | cells needing more than ${gib(settings.memoryBudgetBytes)} GiB are skipped |`, '');
+
+  lines.push('## Results', '');
+  if (ok.length === 0) lines.push('No cell finished.', '');
+  else {
+    const wireHeader = netns ? 'link / payload' : 'wire / payload';
+    const header = [
+      'method', 'd', 'M', 'payload up / down per round', wireHeader, 'round ms', 'rounds/s',
+      ...SPLIT_PHASES.map((p) => PHASE_LABELS[p]), 'goodput MB/s', 'upload MB/s per worker',
+      ...(netns ? ['floor ms', 'round / floor'] : []), 'server peak RSS', 'worker peak RSS', 'replicas agree',
+    ];
+    lines.push(`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`);
+    for (const c of ok) {
+      const row = [
+        c.method, formatCount(c.d), String(c.workers),
+        `${megabytes(c.payloadUpBytes)} / ${megabytes(c.payloadDownBytes)} MB`,
+        wireRatio(c),
+        fixed(c.roundMs, 1), fixed(c.roundsPerSecond, 2),
+        ...SPLIT_PHASES.map((p) => fixed(c.split?.[p], 1)),
+        fixed(c.effectiveGoodput, 1), fixed(c.workerUploadGoodput, 1),
+        ...(netns ? [fixed(c.floorMs, 1), fixed(c.floorRatio, 2)] : []),
+        `${megabytes(c.serverPeakRssBytes, 0)} MB`, `${megabytes(c.workerPeakRssBytes, 0)} MB`,
+        c.correct ? 'yes' : '**no**',
+      ];
+      lines.push(`| ${row.join(' | ')} |`);
+    }
+    lines.push('');
+    lines.push(...legend(netns), '');
+  }
+  if (notOk.length > 0) {
+    lines.push('## Not run or failed', '');
+    for (const c of notOk) lines.push(`- ${c.method}, d = ${formatCount(c.d)}, M = ${c.workers}: ${c.status}: ${c.reason ?? 'no reason recorded'}`);
+    lines.push('');
+  }
+  if (charts.length > 0 || pngNote) {
+    lines.push('## Charts', '');
+    if (pngNote) lines.push(pngNote, '');
+    for (const chart of charts) lines.push(`![${chart.title}](${chart.file})`, '');
+  }
+  return lines.join('\n');
+}
+
+function legend(netns: boolean): string[] {
+  return [
+    'Payload: the encoded contributions (up) and updates (down) of all workers in one round. ' +
+      (netns
+        ? 'Link: Ethernet frames the server\'s shaped link carried per round (tc counters: every TCP/IP/Ethernet header, ACKs and retransmissions).'
+        : 'Wire: the TCP stream bytes per round counted at the socket by the proxy (HTTP/2, gRPC and protobuf framing included).'),
+    'Phases are milliseconds per round from a worker\'s point of view, averaged over workers and rounds; they add up to ' +
+      'the round time. Upload ends when the server holds the whole contribution; wait for slowest lasts until the last ' +
+      'one is in; aggregate is the server\'s aggregation, its own replica step and the copy of the update; broadcast ends ' +
+      'when the worker holds the whole update.',
+    'Goodput: payload up and down of all workers per second of round time (MB = 10^6 bytes).' +
+      (netns ? ' Floor: the time the server\'s link needs to receive every contribution and send every update at line rate.' : ''),
+  ];
+}
+
+function wireRatio(c: CellResult): string {
+  const wire = (c.wireUpBytes ?? c.linkUpBytes ?? Number.NaN) + (c.wireDownBytes ?? c.linkDownBytes ?? Number.NaN);
+  const payload = (c.payloadUpBytes ?? 0) + (c.payloadDownBytes ?? 0);
+  return Number.isFinite(wire) && payload > 0 ? (wire / payload).toFixed(4) : '–';
+}
+
+function fixed(value: number | undefined, digits: number): string {
+  return value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+function megabytes(bytes: number | undefined, digits = 2): string {
+  return bytes === undefined ? '–' : (bytes / 1e6).toFixed(digits);
+}
+
+function gib(bytes: number): string {
+  return (bytes / 2 ** 30).toFixed(1);
+}

@@ -1,0 +1,180 @@
+// What `signps bench` records: one result per cell of the grid (method × d × M), and the run around them
+// (machine, versions, command, settings). bench.json holds a BenchRecord; bench.csv one line per cell.
+
+/** Mean milliseconds per round, from one worker's point of view, averaged over workers and measured rounds. */
+export interface RoundSplit {
+  /** Producing the (synthetic) gradient. */
+  compute: number;
+  /** The worker's compressor: float32 as it is, or packing signs. */
+  encode: number;
+  /** Start of the push until the server holds the whole contribution. */
+  upload: number;
+  /** Until the slowest worker's contribution is in. */
+  wait: number;
+  /** Server: aggregate, apply to its own replica, copy out the update (closed → published). */
+  aggregate: number;
+  /** Published until this worker holds the whole update. */
+  broadcast: number;
+  /** The worker's replica step on the update. */
+  decodeApply: number;
+  /** The rest of the round period: the loop, the next call's set-up, scheduling. */
+  other: number;
+}
+
+export const SPLIT_PHASES = ['compute', 'encode', 'upload', 'wait', 'aggregate', 'broadcast', 'decodeApply', 'other'] as const satisfies ReadonlyArray<keyof RoundSplit>;
+
+export const PHASE_LABELS: Record<keyof RoundSplit, string> = {
+  compute: 'compute',
+  encode: 'encode',
+  upload: 'upload',
+  wait: 'wait for slowest',
+  aggregate: 'aggregate',
+  broadcast: 'broadcast',
+  decodeApply: 'decode+apply',
+  other: 'other',
+};
+
+export interface CellSpec {
+  method: string;
+  d: number;
+  workers: number;
+}
+
+export type CellStatus = 'ok' | 'skipped' | 'failed';
+
+export interface CellResult extends CellSpec {
+  status: CellStatus;
+  /** Why the cell was skipped or failed. */
+  reason?: string;
+  /** netns mode: the id its namespaces and links were named with (signps-<id>…), all removed afterwards. */
+  hostsId?: string;
+  /** Rounds the figures below average over (the warm-up and the last round are left out). */
+  measuredRounds?: number;
+  /** Per round, all workers together. */
+  payloadUpBytes?: number;
+  payloadDownBytes?: number;
+  /** Per round, the TCP stream bytes counted at the socket (loopback mode, through the counting proxy). */
+  wireUpBytes?: number;
+  wireDownBytes?: number;
+  /** Per round, the Ethernet frames on the server's shaped link (netns mode, tc counters: every header, ACKs, retransmissions). */
+  linkUpBytes?: number;
+  linkDownBytes?: number;
+  /** Frames the server's link dropped (queue full), from the start to the last measured round. */
+  linkDrops?: number;
+  /** Mean and median round period (server: one close to the next). */
+  roundMs?: number;
+  medianRoundMs?: number;
+  roundsPerSecond?: number;
+  split?: RoundSplit;
+  /** Parts of split.aggregate: the aggregation kernel and the server's replica step. */
+  aggregateKernelMs?: number;
+  serverApplyMs?: number;
+  /** MB/s (10^6 bytes): one worker's contribution / its upload time. */
+  workerUploadGoodput?: number;
+  /** MB/s: all contributions / first upload start to last arrival (the server's ingress). */
+  serverIngressGoodput?: number;
+  /** MB/s: all updates / publish to the last worker holding its update. */
+  broadcastGoodput?: number;
+  /** MB/s: payload up and down of all workers / round period. */
+  effectiveGoodput?: number;
+  /** netns mode: time the server's link needs to receive every contribution and send every update, at line rate. */
+  floorMs?: number;
+  /** roundMs / floorMs. */
+  floorRatio?: number;
+  serverPeakRssBytes?: number;
+  /** The largest worker's. */
+  workerPeakRssBytes?: number;
+  /** Every worker's final parameter hash equals the server's, and no contribution was lost. */
+  correct?: boolean;
+  wallSeconds?: number;
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryBytes: number;
+  os: string;
+  kernel: string;
+  hostname: string;
+  /** 1-minute load average when the bench started: other work on the machine shares its cores. */
+  loadAverage: number;
+}
+
+export interface BenchSettings {
+  hosts: 'loopback' | 'netns';
+  /** netns mode: tc rate of every link, e.g. "1gbit". */
+  link?: string;
+  mtu?: number;
+  /** loopback mode: whether bytes were counted through the proxy. */
+  wire: 'proxy' | 'off';
+  rounds: number;
+  warmup: number;
+  chunkKib: number;
+  /** Memory the grid was allowed to plan for, bytes. */
+  memoryBudgetBytes: number;
+}
+
+export interface BenchRecord {
+  /** Bumped when the layout of this file changes. */
+  format: 1;
+  startedAt: string;
+  finishedAt: string;
+  /** argv as typed, and as one shell line. */
+  command: string;
+  machine: MachineInfo;
+  /** 1-minute load average when the bench finished. */
+  loadAverageAtEnd?: number;
+  versions: Record<string, string>;
+  settings: BenchSettings;
+  cells: CellResult[];
+}
+
+/** Columns of bench.csv, in order. */
+const CSV_COLUMNS: Array<[string, (c: CellResult) => unknown]> = [
+  ['method', (c) => c.method],
+  ['d', (c) => c.d],
+  ['workers', (c) => c.workers],
+  ['status', (c) => c.status],
+  ['reason', (c) => c.reason],
+  ['measured_rounds', (c) => c.measuredRounds],
+  ['payload_up_bytes', (c) => c.payloadUpBytes],
+  ['payload_down_bytes', (c) => c.payloadDownBytes],
+  ['wire_up_bytes', (c) => c.wireUpBytes],
+  ['wire_down_bytes', (c) => c.wireDownBytes],
+  ['link_up_bytes', (c) => c.linkUpBytes],
+  ['link_down_bytes', (c) => c.linkDownBytes],
+  ['link_drops', (c) => c.linkDrops],
+  ['round_ms', (c) => c.roundMs],
+  ['median_round_ms', (c) => c.medianRoundMs],
+  ['rounds_per_s', (c) => c.roundsPerSecond],
+  ...SPLIT_PHASES.map((phase): [string, (c: CellResult) => unknown] => [`${snake(phase)}_ms`, (c) => c.split?.[phase]]),
+  ['aggregate_kernel_ms', (c) => c.aggregateKernelMs],
+  ['server_apply_ms', (c) => c.serverApplyMs],
+  ['worker_upload_goodput_mb_s', (c) => c.workerUploadGoodput],
+  ['server_ingress_goodput_mb_s', (c) => c.serverIngressGoodput],
+  ['broadcast_goodput_mb_s', (c) => c.broadcastGoodput],
+  ['effective_goodput_mb_s', (c) => c.effectiveGoodput],
+  ['floor_ms', (c) => c.floorMs],
+  ['floor_ratio', (c) => c.floorRatio],
+  ['server_peak_rss_bytes', (c) => c.serverPeakRssBytes],
+  ['worker_peak_rss_bytes', (c) => c.workerPeakRssBytes],
+  ['correct', (c) => c.correct],
+  ['wall_s', (c) => c.wallSeconds],
+];
+
+export function toCsv(cells: CellResult[]): string {
+  const lines = [CSV_COLUMNS.map(([name]) => name).join(',')];
+  for (const cell of cells) lines.push(CSV_COLUMNS.map(([, value]) => csvField(value(cell))).join(','));
+  return lines.join('\n') + '\n';
+}
+
+function csvField(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

@@ -1,0 +1,178 @@
+// `signps bench`: the report generator on recorded results, the round split on known instants, the flags, and
+// (as root) the emulated-machine mode at a small size: 3 worker namespaces on a shaped link, bytes on the link
+// against the payload, and nothing left behind — after a normal run, after Ctrl-C, and after a crash plus
+// `--cleanup`.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { existingObjects, isRoot } from '../bench/comm/netns.js';
+import { renderReport } from '../bench/comm/report.js';
+import type { BenchRecord } from '../bench/comm/results.js';
+import { toCsv } from '../bench/comm/results.js';
+import { analyseRounds } from '../bench/comm/round-split.js';
+import { writeOutputs } from '../bench/comm/sweep.js';
+import { CLI_PATH, REPO_ROOT, runCli } from './support/cli.js';
+
+const FIXTURE = join(REPO_ROOT, 'test/fixtures/bench-results.json');
+const OWNERS_DIR = '/run/signps-bench';
+
+test('the report, CSV and charts are rebuilt from recorded results', async () => {
+  const record = JSON.parse(readFileSync(FIXTURE, 'utf8')) as BenchRecord;
+  const report = renderReport(record, [{ title: 'Round time', file: 'round-time.svg' }]);
+  assert.match(report, /^# signps bench: communication cost/);
+  assert.ok(report.includes(record.command), 'the exact command');
+  assert.match(report, /AMD EPYC, 2 cores/);
+  assert.match(report, /node v20\.\d+\.\d+/);
+  assert.match(report, /shaped to 100mbit in both directions/);
+  // One row per measured cell, with its floor ratio and agreement.
+  assert.match(report, /\| signsgd \| 1M \| 2 \| 0\.25 \/ 0\.25 MB \| 1\.1427 \| 57\.3 \|/);
+  assert.match(report, /\| sgd \| 1M \| 2 \| 8\.00 \/ 8\.00 MB \| 1\.0573 \| 1299\.9 \|.*\| 1280\.0 \| 1\.02 \|.* yes \|/);
+  assert.match(report, /- sgd, d = 100M, M = 2: skipped: needs about 5\.2 GiB/);
+  assert.match(report, /- signsgd, d = 1M, M = 3: failed: worker 2 exited/);
+  assert.match(report, /!\[Round time\]\(round-time\.svg\)/);
+
+  const csv = toCsv(record.cells).trim().split('\n');
+  assert.equal(csv.length, 1 + record.cells.length);
+  assert.ok(csv[0].startsWith('method,d,workers,status,reason,'));
+  assert.ok(csv[0].includes('upload_ms') && csv[0].includes('decode_apply_ms') && csv[0].includes('floor_ratio'));
+  assert.ok(csv.some((line) => line.startsWith('sgd,100000000,2,skipped,')));
+
+  const out = mkdtempSync(join(tmpdir(), 'signps-bench-report-'));
+  await writeOutputs(record, out);
+  for (const name of ['round-split', 'round-time', 'goodput', 'wire-overhead']) {
+    assert.match(readFileSync(join(out, `${name}.svg`), 'utf8'), /^<svg/);
+  }
+  const written = readFileSync(join(out, 'report.md'), 'utf8');
+  const pngs = readdirSync(out).filter((f) => f.endsWith('.png'));
+  if (pngs.length > 0) {
+    assert.equal(pngs.length, 4);
+    assert.deepEqual([...readFileSync(join(out, pngs[0])).subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+    assert.match(written, /round-split\.png/);
+  } else {
+    assert.match(written, /no PNG: .*SVG only/);
+  }
+
+  // The CLI does the same from a saved bench.json.
+  const rebuilt = await runCli(['bench', '--report-from', join(out, 'bench.json')], 60_000);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  assert.match(rebuilt.stdout, /report in .*report\.md/);
+});
+
+test('the round split adds up to the period and follows the instants', () => {
+  // Two workers, rounds 0–2, every phase a known length (ms).
+  const server = [0, 1, 2].map((round) => {
+    const t = 100 * round;
+    return { round, arrivedAt: { '1': t + 20, '2': t + 30 }, closedAt: t + 30, publishedAt: t + 40, aggregateMs: 6, applyMs: 3 };
+  });
+  const workers = [0, 1, 2].flatMap((round) => {
+    const t = 100 * round;
+    return [1, 2].map((workerId) => ({
+      workerId, round, startedAt: t - 30, computedAt: t - 28, encodedAt: t - 25, pushedAt: t + 31, pulledAt: t + 60, appliedAt: t + 65,
+    }));
+  });
+  const analysis = analyseRounds(server, workers, 0, 1);
+  assert.equal(analysis.measuredRounds, 2);
+  assert.equal(analysis.roundMs, 100);
+  const s = analysis.split;
+  assert.deepEqual(
+    [s.compute, s.encode, s.upload, s.wait, s.aggregate, s.broadcast, s.decodeApply, s.other],
+    [2, 3, 50, 5, 10, 20, 5, 5],
+  );
+  assert.equal(Object.values(s).reduce((a, b) => a + b, 0), 100);
+  assert.equal(analysis.aggregateKernelMs, 6);
+  assert.throws(() => analyseRounds(server, workers, 0, 2), /round 2 has no complete timing/);
+});
+
+test('bad flags end with one line saying what to do', async () => {
+  const badLink = await runCli(['bench', '--hosts', 'netns', '--link', 'fast'], 30_000);
+  assert.equal(badLink.code, 1);
+  assert.match(badLink.stderr, /^signps bench: --link must be a rate like 100mbit, 1gbit or 10gbit/);
+  const badSize = await runCli(['bench', '--d', '0'], 30_000);
+  assert.equal(badSize.code, 1);
+  assert.match(badSize.stderr, /synthetic:D needs a parameter count/);
+  const badMethod = await runCli(['bench', '--methods', 'signsgd,nope'], 30_000);
+  assert.equal(badMethod.code, 1);
+  assert.match(badMethod.stderr, /unknown method "nope"/);
+});
+
+test('netns mode: 3 workers over a shaped link; bytes on the link; nothing left behind', { timeout: 90_000 }, async (t) => {
+  if (!isRoot()) return t.skip('needs root (network namespaces, veth, tc)');
+  const out = mkdtempSync(join(tmpdir(), 'signps-bench-netns-'));
+  const run = await runCli(
+    ['bench', '--hosts', 'netns', '--link', '200mbit', '--methods', 'signsgd', '--d', '1M', '--workers', '3', '--rounds', '5', '--warmup', '1', '--out', out],
+    80_000,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const record = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as BenchRecord;
+  const [cell] = record.cells;
+  assert.equal(cell.status, 'ok', cell.reason);
+  assert.equal(cell.correct, true, 'every replica ends with the server\'s parameters');
+  assert.equal(cell.payloadUpBytes, 3 * 125_000);
+  assert.equal(cell.payloadDownBytes, 3 * 125_000);
+  // Ethernet frames carry the payload plus TCP/IP/Ethernet headers, ACKs and HTTP/2 framing: a few percent, not less.
+  for (const [link, payload] of [[cell.linkUpBytes!, cell.payloadUpBytes], [cell.linkDownBytes!, cell.payloadDownBytes]]) {
+    assert.ok(link > payload && link < 1.25 * payload, `link ${link} bytes per round against payload ${payload}`);
+  }
+  assert.ok(cell.floorMs! > 0 && cell.floorRatio! > 1, 'no round beats the line rate');
+  assert.match(cell.hostsId ?? '', /^[0-9a-f]{4}$/);
+  assertGone(cell.hostsId!);
+});
+
+test('netns mode cleans up on Ctrl-C, and --cleanup removes what a killed bench left', { timeout: 60_000 }, async (t) => {
+  if (!isRoot()) return t.skip('needs root (network namespaces, veth, tc)');
+  const args = ['bench', '--hosts', 'netns', '--link', '1gbit', '--methods', 'signsgd', '--d', '1M', '--workers', '2', '--rounds', '100000'];
+  for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+    const out = mkdtempSync(join(tmpdir(), 'signps-bench-stop-'));
+    const bench = spawn(process.execPath, [CLI_PATH, ...args, '--out', out], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => bench.on('exit', (code) => resolve(code)));
+    const id = await ownedId(bench.pid!, 30_000);
+    await waitUntil(() => existingObjects(id).length >= 3 + 4, 20_000, 'the namespaces and links to exist');
+    bench.kill(signal);
+    const code = await exited;
+    if (signal === 'SIGINT') {
+      assert.equal(code, 130);
+      assertGone(id);
+    } else {
+      assert.ok(existingObjects(id).length > 0, 'a killed bench leaves its namespaces behind');
+      const cleanup = await runCli(['bench', '--cleanup'], 30_000);
+      assert.equal(cleanup.code, 0, cleanup.stderr);
+      assert.match(cleanup.stdout, new RegExp(`removed run ${id}`));
+      assertGone(id);
+    }
+  }
+});
+
+/** Nothing named for run `id` in `ip netns list`, `ip link`, or the owners directory. */
+function assertGone(id: string): void {
+  const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
+  assert.ok(!namespaces.includes(`signps-${id}`), `namespaces left: ${namespaces}`);
+  assert.ok(!links.includes(`signps-${id}`), `links left: ${links}`);
+  assert.equal(existsSync(join(OWNERS_DIR, id)), false);
+}
+
+/** The bench run id whose owner file names `pid`. */
+async function ownedId(pid: number, timeoutMs: number): Promise<string> {
+  let id: string | undefined;
+  await waitUntil(
+    () => {
+      const owned = existsSync(OWNERS_DIR) ? readdirSync(OWNERS_DIR).filter((f) => readFileSync(join(OWNERS_DIR, f), 'utf8') === String(pid)) : [];
+      id = owned[0];
+      return id !== undefined;
+    },
+    timeoutMs,
+    `bench ${pid} to create its namespaces`,
+  );
+  return id!;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
