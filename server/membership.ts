@@ -20,6 +20,9 @@ export class Membership {
   constructor(private readonly shardCount: number) {}
 
   join(name: string): Member {
+    // A retried join (the first reply was lost or late) gets the same membership, not a second one.
+    const pending = [...this.members.values()].find((m) => m.name === name && !m.attending);
+    if (pending) return pending;
     const taken = new Set([...this.members.values()].map((m) => m.shardIndex));
     let shardIndex = 0;
     while (taken.has(shardIndex)) shardIndex += 1;
