@@ -17,8 +17,8 @@ export function requireToken(handlers: ParameterServerHandlers, token: string | 
   return {
     Join: (call, callback) => (allowed(call) ? handlers.Join(call, callback) : callback(refusal())),
     PushContribution: (call, callback) => (allowed(call) ? handlers.PushContribution(call, callback) : callback(refusal())),
-    FetchParameters: (call) => (allowed(call) ? handlers.FetchParameters(call) : call.destroy(refusal())),
-    PullUpdate: (call) => (allowed(call) ? handlers.PullUpdate(call) : call.destroy(refusal())),
-    Attend: (call) => (allowed(call) ? handlers.Attend(call) : call.destroy(refusal())),
+    FetchParameters: (call) => (allowed(call) ? handlers.FetchParameters(call) : call.emit('error', refusal())),
+    PullUpdate: (call) => (allowed(call) ? handlers.PullUpdate(call) : call.emit('error', refusal())),
+    Attend: (call) => (allowed(call) ? handlers.Attend(call) : call.emit('error', refusal())),
   };
 }

@@ -1,5 +1,7 @@
 // The gRPC handlers: they check what arrives, translate it for the coordinator, and turn every refusal into
 // a status with a message that tells the worker what to do. Nothing here touches the parameters directly.
+// A server stream is refused with call.emit('error', status): grpc-js then sends the status; call.destroy() would
+// not, and the client would wait forever.
 import * as grpc from '@grpc/grpc-js';
 import { splitIntoChunks } from '../shared/codec/chunks.js';
 import { ProtocolError, UserFacingError } from '../shared/errors.js';
@@ -74,7 +76,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
 
     FetchParameters(call) {
       if (!membership.get(call.request.workerId)) {
-        return call.destroy(grpcError(grpc.status.NOT_FOUND, `worker ${call.request.workerId} has not joined; join first`));
+        return call.emit('error', grpcError(grpc.status.NOT_FOUND, `worker ${call.request.workerId} has not joined; join first`));
       }
       // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.
       coordinator.addParticipant(call.request.workerId);
@@ -142,7 +144,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
     Attend(call) {
       const { workerId } = call.request;
       const member = membership.get(workerId);
-      if (!member) return call.destroy(grpcError(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
+      if (!member) return call.emit('error', grpcError(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
       member.attending = true;
       sessions.set(workerId, call);
       const gone = () => {
@@ -158,7 +160,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
     PullUpdate(call) {
       const { workerId, round, phase } = call.request;
       if (!membership.get(workerId)) {
-        return call.destroy(grpcError(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
+        return call.emit('error', grpcError(grpc.status.NOT_FOUND, `worker ${workerId} has not joined; join first`));
       }
       coordinator
         .waitForUpdate(round, phase)
@@ -178,7 +180,7 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
           coordinator.updateDelivered(workerId, update);
         })
         .catch((error: unknown) => {
-          if (!call.destroyed) call.destroy(refusal(error, grpc.status.FAILED_PRECONDITION, log, workerId));
+          if (!call.destroyed) call.emit('error', refusal(error, grpc.status.FAILED_PRECONDITION, log, workerId));
         });
     },
   };

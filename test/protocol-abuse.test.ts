@@ -79,6 +79,15 @@ test('malformed contributions are refused with a reason; the run goes on and end
     assert.equal(nan.code, grpc.status.OUT_OF_RANGE, nan.details);
     assert.match(nan.details, /coordinate 1 is NaN; the round goes on without it/);
 
+    // Asking for an update the server no longer has is refused at once (not left hanging).
+    const stale = await new Promise<grpc.ServiceError>((resolve, reject) => {
+      const stream = abuser.pullUpdate({ workerId, round: 999_999, phase: 0 });
+      stream.on('data', () => reject(new Error('got an update for a round that never happened')));
+      stream.on('error', (error: grpc.ServiceError) => resolve(error));
+    });
+    assert.equal(stale.code, grpc.status.FAILED_PRECONDITION);
+    assert.match(stale.details, /fetch the parameters again/);
+
     // Garbage bytes on the port: the server serves on (the joins below are answered).
     await new Promise<void>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.from('GET / HTTP/1.0\r\n\r\n\x00\xff garbage')));
