@@ -8,6 +8,7 @@ import { ConfigError, DataError } from '../../shared/errors.js';
 import { imageSize, type LabeledImages } from '../data/dataset.js';
 import { checkBatch, checkParameterLength, OneHotTargets, type BatchShape } from './batch-input.js';
 import type { Model } from './model.js';
+import { takeLossAndGradient } from './packed-result.js';
 import type { ParameterLayout } from './parameter-layout.js';
 import { softmaxCrossEntropy } from './softmax-cross-entropy.js';
 
@@ -67,13 +68,7 @@ class GraphModel implements Model {
       const { value, grads } = tf.valueAndGrads(lossOf)(layout.tensors(parameters));
       return tf.concat([tf.reshape(value, [1]), ...grads.map((gradient) => tf.reshape(gradient, [-1]))]);
     });
-    try {
-      const values = packed.dataSync();
-      gradientOut.set(values.subarray(1));
-      return values[0];
-    } finally {
-      packed.dispose();
-    }
+    return takeLossAndGradient(packed, gradientOut);
   }
 
   evaluate(parameters: Float32Array, data: LabeledImages): { loss: number; accuracy: number } {

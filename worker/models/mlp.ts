@@ -19,6 +19,7 @@ import { seededGenerator } from '../data/partition.js';
 import { standardNormal } from '../data/random-draws.js';
 import { checkBatch, checkParameterLength, OneHotTargets, type BatchShape } from './batch-input.js';
 import type { Model } from './model.js';
+import { takeLossAndGradient } from './packed-result.js';
 import { MLP_KERNELS } from './required-kernels.js';
 
 export interface MlpOptions {
@@ -134,13 +135,7 @@ class Mlp implements Model {
       gradientParts.push(tf.reshape(meanLoss, [1]));
       return tf.concat(gradientParts.reverse());
     });
-    try {
-      const values = packed.dataSync();
-      gradientOut.set(values.subarray(1));
-      return values[0];
-    } finally {
-      packed.dispose();
-    }
+    return takeLossAndGradient(packed, gradientOut);
   }
 
   evaluate(parameters: Float32Array, data: LabeledImages): { loss: number; accuracy: number } {
