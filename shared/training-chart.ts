@@ -1,8 +1,9 @@
 // The training curves as an SVG a person can open: mean training loss and the problem's first evaluation metric
 // (test accuracy, or x for the analytic problems) against the round.
-// Drawn with Vega-Lite (declarative spec, rendered headless by Vega without a browser or canvas).
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+// Drawn with Vega-Lite (declarative spec, rendered headless by Vega without a browser or canvas). Vega is
+// loaded on first use: imported up front it adds ~8 MB to the server's heap, and every garbage collection
+// (one per ~64 MB of buffers received) marks that heap again.
+import type * as vegaLite from 'vega-lite';
 
 export interface CurvePoint {
   round: number;
@@ -33,6 +34,7 @@ export async function trainingChartSvg(points: CurvePoint[], title: string): Pro
       },
     },
   };
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   return view.toSVG();
 }

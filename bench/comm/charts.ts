@@ -1,8 +1,7 @@
 // The bench's charts as Vega-Lite specs, rendered headless to SVG by Vega, and to PNG by resvg where its
 // prebuilt binary is installed (@resvg/resvg-js ships it inside an npm package; nothing is downloaded).
 import { createRequire } from 'node:module';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
 import { PHASE_LABELS, SPLIT_PHASES, type CellResult } from './results.js';
 
 export interface Chart {
@@ -100,9 +99,11 @@ export async function benchCharts(cells: CellResult[]): Promise<Chart[]> {
     });
   }
 
+  // Loaded here, not at the top: every `signps` process imports this module, and only the bench draws.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   return Promise.all(
     charts.map(async ({ name, title, spec }) => {
-      const compiled = vegaLite.compile({ ...spec, title } as vegaLite.TopLevelSpec).spec;
+      const compiled = compile({ ...spec, title } as vegaLite.TopLevelSpec).spec;
       const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
       return { name, title, svg: await view.toSVG() };
     }),
