@@ -1,5 +1,5 @@
-// Synchronous rounds: collect one contribution per participant, aggregate, apply to the server's copy,
-// and publish the encoded update to every worker waiting for it.
+// Synchronous rounds: collect one contribution per participant, aggregate, publish the encoded update to every
+// worker waiting for it, and apply it to the server's copy.
 // Faults: a worker that leaves (its Attend stream broke) stops being waited for at once; a worker that is alive
 // but slow is waited for until the round's deadline, after which the round closes with the contributions in
 // hand if there are at least `quorum` of them, and the late worker resynchronises from the next round.
@@ -92,6 +92,8 @@ export class RoundCoordinator {
   private readonly published = new Map<Phase, PublishedUpdate>();
   private phase: Phase = 0;
   private started = false;
+  /** The update is published and the server's own step is still to come (see publishThenStep). */
+  private stepping = false;
   private deadline?: NodeJS.Timeout;
   private candidate?: { payload: Uint8Array; contributors: number; aggregateMs: number; diagnostics?: ClosedRound['diagnostics'] };
   private readonly finalDeliveries = new Set<number>();
@@ -207,7 +209,7 @@ export class RoundCoordinator {
   }
 
   private closeIfComplete(): void {
-    if (!this.started || this.done || this.participants.size === 0) return;
+    if (!this.started || this.stepping || this.done || this.participants.size === 0) return;
     for (const participant of this.participants.values()) {
       if (participant.loss === undefined && !participant.refused) return;
     }
@@ -222,6 +224,7 @@ export class RoundCoordinator {
   }
 
   private deadlinePassed(): void {
+    if (this.stepping) return; // the step re-arms the deadline for the next round
     const contributed = this.contributed();
     const round = this.store.round;
     if (contributed.length === 0 || contributed.length < this.faults.quorum) {
@@ -278,10 +281,13 @@ export class RoundCoordinator {
         this.armDeadline();
         return;
       }
+      const closed = { round, meanLoss: mean(losses), contributors: ordered.length, aggregateMs, diagnostics };
+      if (this.canPublishBeforeStep(round)) {
+        this.publishThenStep(round, downlink, closed, arrivedAt, closedAt);
+        return;
+      }
       const published = this.applyAndPublish(round, downlink, ordered.length, false, 0);
-      this.onRoundClosed({
-        round, meanLoss: mean(losses), contributors: ordered.length, aggregateMs, diagnostics, timing: { arrivedAt, closedAt, ...published },
-      });
+      this.onRoundClosed({ ...closed, timing: { arrivedAt, closedAt, ...published } });
     } else {
       const candidate = this.candidate!;
       const before = mean(ordered.map((p) => p.lossBefore ?? Number.NaN));
@@ -295,6 +301,48 @@ export class RoundCoordinator {
     }
     if (this.done) this.resolveLastRoundClosed();
     this.armDeadline();
+  }
+
+  /**
+   * The update can leave before the server's own step unless this round's update must carry the parameter hash
+   * (which needs the step) or ends the run.
+   */
+  private canPublishBeforeStep(round: number): boolean {
+    const hashDue = this.config.hashEvery > 0 && (round + 1) % this.config.hashEvery === 0;
+    return !hashDue && round + 1 < this.config.rounds;
+  }
+
+  /**
+   * Publishes the update, then takes the server's step in the next turn of the event loop: by then the update
+   * is in the sockets' buffers, so the step overlaps the broadcast instead of delaying it (at d = 25M the step is
+   * as long as a 1-bit update's transfer over a fast link). Until the step is done the round number stays put,
+   * so a parameter fetch meanwhile gets this round's parameters with this round's number, and a contribution to
+   * the next round is refused as out of step (it cannot arrive sooner: the update is not even sent yet).
+   */
+  private publishThenStep(
+    round: number, downlink: Uint8Array, closed: Omit<ClosedRound, 'timing'>, arrivedAt: Record<number, number>, closedAt: number,
+  ): void {
+    // A word-aligned copy (the step reads whole words): the aggregator reuses its output buffer, and a slow
+    // stream may still be sending this one.
+    const payload = allocatePayload(this.method.downlink, this.config.parameterCount, this.config.workers);
+    payload.set(downlink);
+    this.publish({
+      round, phase: 0, payload: payload.subarray(0, downlink.byteLength), contributors: closed.contributors, rejected: false, stop: false,
+    });
+    const publishedAt = monotonicMs();
+    this.stepping = true;
+    clearTimeout(this.deadline);
+    setImmediate(() => {
+      const applyStarted = performance.now();
+      const shape = { format: this.method.downlink, workers: this.config.workers, contributors: closed.contributors };
+      this.store.applyRoundUpdate(payload, shape, this.method.replicaStepSize(round));
+      const applyMs = performance.now() - applyStarted;
+      this.stepping = false;
+      this.onRoundClosed({ ...closed, timing: { arrivedAt, closedAt, applyMs, publishedAt } });
+      this.armDeadline();
+      // Participants that left meanwhile may be all the next round was waiting for.
+      this.closeIfComplete();
+    });
   }
 
   /** Applies the update (or, when rejected, keeps the parameters) and moves to the next round. */
