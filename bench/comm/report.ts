@@ -88,7 +88,8 @@ function legend(netns: boolean): string[] {
         : 'Wire: the TCP stream bytes per round counted at the socket by the proxy (HTTP/2, gRPC and protobuf framing included).'),
     'Phases are milliseconds per round from a worker\'s point of view, averaged over workers and rounds; they add up to ' +
       'the round time. Upload ends when the server holds the whole contribution; wait for slowest lasts until the last ' +
-      'one is in; aggregate is the server\'s aggregation, its own replica step and the copy of the update; broadcast ends ' +
+      'one is in; aggregate is the server\'s aggregation and the copy of the update (the server takes its own replica step ' +
+      'after publishing, during the broadcast, except on rounds that carry the parameter hash); broadcast ends ' +
       'when the worker holds the whole update.',
     'Goodput: payload up and down of all workers per second of round time (MB = 10^6 bytes).' +
       (netns ? ' Floor: the time the server\'s link needs to receive every contribution and send every update at line rate.' : ''),

@@ -66,7 +66,7 @@ export interface CellResult extends CellSpec {
   medianRoundMs?: number;
   roundsPerSecond?: number;
   split?: RoundSplit;
-  /** Parts of split.aggregate: the aggregation kernel and the server's replica step. */
+  /** The aggregation kernel (part of split.aggregate) and the server's replica step (taken after publishing). */
   aggregateKernelMs?: number;
   serverApplyMs?: number;
   /** MB/s (10^6 bytes): one worker's contribution / its upload time. */
