@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { signWordCount } from '../shared/codec/sign-bits.js';
+import { KERNEL_CHOICES, kernelSet } from '../shared/kernels/kernel-set.js';
 import { countBits } from '../shared/kernels/sign-sum.js';
 import { wasmKernelsAvailable } from '../shared/kernels/wasm/wasm-module.js';
 import { applyUpdate, applyUpdateJs, applyUpdateReference, applyUpdateWasm, type UpdateShape } from '../shared/methods/apply-update.js';
@@ -150,5 +151,22 @@ test('every fast path refuses scaled-sign-bits, an uplink-only format', () => {
   const payload = allocatePayload('scaled-sign-bits', 8, 1);
   for (const { apply } of FAST_PATHS) {
     assert.throws(() => apply(new Float32Array(8), payload, { format: 'scaled-sign-bits', workers: 1, contributors: 1 }, 1), /uplink/);
+  }
+});
+
+test('--kernels picks the server’s replica step: each choice gives the reference’s bits', () => {
+  const rng = new Xoshiro128(13);
+  const d = 20_000;
+  const shape: UpdateShape = { format: 'sign-bits', workers: 3, contributors: 3 };
+  const payload = randomPayload(rng, shape.format, d, shape.workers);
+  const x = awkwardParameters(rng, d);
+  const expected = x.slice();
+  applyUpdateReference(expected, payload, shape, 0.003);
+  assert.equal(kernelSet('reference').applyUpdate, applyUpdateReference);
+  assert.equal(kernelSet('js').applyUpdate, applyUpdateJs);
+  for (const choice of KERNEL_CHOICES.filter((c) => c !== 'wasm' || wasmKernelsAvailable())) {
+    const actual = x.slice();
+    kernelSet(choice).applyUpdate(actual, payload, shape, 0.003);
+    assertSameBits(actual, expected, `--kernels ${choice}`);
   }
 });
