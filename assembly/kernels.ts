@@ -4,6 +4,7 @@
 export { majorityVote } from './vote';
 export { coordinateMedian, medianScratchBytes } from './median';
 export { packSigns } from './pack-signs';
+export { applyCountPlanes, applyFloats, applySigns, applySignsSkippingTies } from './apply-update';
 
 /** First byte past the static data: where the caller may start laying out its buffers. */
 export function heapBase(): usize {

@@ -18,6 +18,8 @@ import { coordinateMedianJs, coordinateMedianReference, coordinateMedianWasm } f
 import { majorityVoteJs, majorityVoteReference, majorityVoteWasm, type VoteInput } from '../shared/kernels/vote.js';
 import { packSignsWasm } from '../shared/kernels/wasm/pack-signs-wasm.js';
 import { positiveCountPlanes, positiveCountPlanesReference } from '../shared/kernels/sign-sum.js';
+import { applyUpdateJs, applyUpdateReference, applyUpdateWasm } from '../shared/methods/apply-update.js';
+import { allocatePayload, type WireFormat } from '../shared/methods/wire-format.js';
 import { addNoise, type NoiseDistribution } from '../shared/random/noise.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 import { stagingStrideBytes } from '../shared/kernels/wasm/staging.js';
@@ -206,6 +208,30 @@ function benchSignSum(m: number, d: number): Row {
   };
 }
 
+/**
+ * The replica step x ← x − γ·u on d parameters, as every replica runs it each round: sign-bits (signSGD's
+ * vote), count-planes (SSDM's sum of M signs), f32 (the float methods). The same parameters are stepped
+ * again on every call; γ is small, so they stay in range.
+ */
+function benchApply(format: Exclude<WireFormat, 'scaled-sign-bits' | 'sign-bits+ties'>, m: number, d: number): Row {
+  const payload = allocatePayload(format, d, m);
+  const signs = Array.from({ length: m }, (_, i) => packSigns(randomFloats(d, 200 + i)));
+  if (format === 'f32') new Float32Array(payload.buffer).set(randomFloats(d, 300));
+  if (format === 'sign-bits') new Uint32Array(payload.buffer).set(signs[0]);
+  if (format === 'count-planes') new Uint32Array(payload.buffer).set(positiveCountPlanes(signs, d));
+  const parameters = randomFloats(d, 400);
+  const shape = { format, workers: m, contributors: m };
+  const gamma = 1e-3 / 3;
+  return {
+    kernel: `replica step, ${format}`,
+    m: format === 'count-planes' ? m : undefined,
+    d,
+    referenceMs: timeMs(() => applyUpdateReference(parameters, payload, shape, gamma), slowRepetitions, 1),
+    jsMs: timeMs(() => applyUpdateJs(parameters, payload, shape, gamma), repetitions),
+    wasmMs: wasm === undefined ? undefined : timeMs(() => applyUpdateWasm(parameters, payload, shape, gamma), repetitions),
+  };
+}
+
 /** b·ξ added to a gradient, per distribution: must not dominate a round. */
 function benchNoise(distribution: NoiseDistribution, d: number): Row {
   const vector = new Float32Array(d);
@@ -238,10 +264,13 @@ function main(): void {
   report(benchPack(25_000_000));
   report(benchUnpack(25_000_000));
   report(benchSignSum(15, 25_000_000));
+  report(benchApply('sign-bits', 4, 25_000_000));
+  report(benchApply('count-planes', 4, 25_000_000));
+  report(benchApply('f32', 4, 25_000_000));
   for (const distribution of ['gaussian', 'laplace', 'uniform'] as const) report(benchNoise(distribution, 25_000_000));
 
   console.log(`Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores)`);
-  console.log(`${quick ? 'quick run: ' : ''}times: median of ${repetitions} runs after 3 warm-ups; vote reference and 25M median: ${slowRepetitions} runs after 1`);
+  console.log(`${quick ? 'quick run: ' : ''}times: median of ${repetitions} runs after 3 warm-ups; vote, SSDM sum and replica step references and 25M median: ${slowRepetitions} runs after 1`);
   console.log(wasm === undefined ? 'WebAssembly SIMD kernels unavailable: wasm columns empty\n' : '');
   console.log('wasm: as callers get it (copy in by chunks, kernel, copy out); wasm kernel: inputs already in');
   console.log('linear memory; copy-in: all M inputs into linear memory once; speed-up: reference / fastest\n');

@@ -64,7 +64,7 @@ export const runOptions = {
   kernels: {
     choices: KERNEL_CHOICES,
     default: 'fast',
-    describe: 'Aggregation kernels: fast (WebAssembly SIMD where it runs, else js), wasm, js, or the plain reference implementations',
+    describe: 'Aggregation kernels and the server\'s replica step: fast (WebAssembly SIMD where it runs, else js), wasm, js, or the plain reference implementations',
   },
   'chunk-kib': { type: 'number', default: DEFAULT_CHUNK_BYTES / 1024, describe: 'Stream message size for payloads, KiB (1–4 MiB is fastest)' },
   out: { type: 'string', describe: 'Directory for metrics.jsonl and summary.json' },

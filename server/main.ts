@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { join } from 'node:path';
 import { ConfigError, ConnectionError } from '../shared/errors.js';
-import { kernelSet, resolvedKernelChoice, type KernelChoice } from '../shared/kernels/kernel-set.js';
+import { kernelSet, resolvedKernelChoice, type KernelChoice, type KernelSet } from '../shared/kernels/kernel-set.js';
 import type { Logger } from '../shared/logging.js';
 import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
@@ -88,7 +88,10 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
     chunkBytes: options.chunkBytes,
   };
   const checkpointDir = options.checkpointDir ?? (options.out ? join(options.out, 'checkpoints') : undefined);
-  const store = options.resume ? resumeFrom(checkpointDir, config, log) : new ParameterStore(problem.initialParameters(options.seed));
+  const kernels = kernelSet(options.kernels);
+  const store = options.resume
+    ? resumeFrom(checkpointDir, config, kernels, log)
+    : new ParameterStore(problem.initialParameters(options.seed), 0, kernels.applyUpdate);
   const saveCheckpoint = () => {
     if (!checkpointDir) return;
     const path = writeCheckpoint(checkpointDir, { config, round: store.round, parameters: store.parameters });
@@ -99,7 +102,6 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
   const reporter = new ProgressReporter({
     config, method, problem, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
   });
-  const kernels = kernelSet(options.kernels);
   const coordinator = new RoundCoordinator(
     config,
     method,
@@ -190,7 +192,7 @@ async function shutdown(server: grpc.Server): Promise<void> {
   server.forceShutdown();
 }
 
-function resumeFrom(directory: string | undefined, config: RunConfig, log: Logger): ParameterStore {
+function resumeFrom(directory: string | undefined, config: RunConfig, kernels: KernelSet, log: Logger): ParameterStore {
   if (!directory) throw new ConfigError('--resume needs --checkpoint-dir or --out (where the checkpoints are)');
   const checkpoint = loadLatestCheckpoint(directory, (file, reason) =>
     log.warn({ file, reason }, `checkpoint ${file} is unusable (${reason}); trying the previous one`),
@@ -204,7 +206,7 @@ function resumeFrom(directory: string | undefined, config: RunConfig, log: Logge
     }
   }
   log.info({ event: 'resumed', round: checkpoint.round, path: checkpoint.path }, `resuming at round ${checkpoint.round} from ${checkpoint.path}`);
-  return new ParameterStore(checkpoint.parameters, checkpoint.round);
+  return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
 }
 
 function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {

@@ -6,6 +6,8 @@ export class ParameterStore {
   constructor(
     readonly parameters: Float32Array,
     private currentRound = 0,
+    /** The replica step; --kernels picks it (kernelSet(choice).applyUpdate), all give the same bits. */
+    private readonly step: typeof applyUpdate = applyUpdate,
   ) {}
 
   /** The next round to be trained; equals the number of updates applied so far. */
@@ -14,7 +16,7 @@ export class ParameterStore {
   }
 
   applyRoundUpdate(payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
-    applyUpdate(this.parameters, payload, shape, stepSize);
+    this.step(this.parameters, payload, shape, stepSize);
     this.currentRound += 1;
   }
 

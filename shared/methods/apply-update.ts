@@ -1,18 +1,27 @@
-// The replica step x ← x − γ·u, shared by the server and every worker. Both sides run this same code on the
-// same bytes, so their float32 parameters stay bit-identical (checked by hash every few rounds).
+// The replica step x ← x − γ·u, shared by the server and every worker. Both sides apply the same bytes, so
+// their float32 parameters stay bit-identical (checked by hash every few rounds) — whichever implementation
+// each runs: applyUpdateReference here is the definition (each coordinate in double, rounded once to
+// float32), and the WebAssembly (../kernels/wasm/apply-update-wasm.ts) and JS (apply-update-js.ts) fast
+// paths match it bit for bit.
 import { signWordCount } from '../codec/sign-bits.js';
-import { asFloat32, assertNever, wordRegions, type WireFormat } from './wire-format.js';
+import { applyUpdateWasm } from '../kernels/wasm/apply-update-wasm.js';
+import { wasmKernelsAvailable } from '../kernels/wasm/wasm-module.js';
+import { applyUpdateJs } from './apply-update-js.js';
+import { uplinkOnlyFormatError, type UpdateShape } from './update-shape.js';
+import { asFloat32, assertNever, wordRegions } from './wire-format.js';
 
-export interface UpdateShape {
-  format: WireFormat;
-  /** M, the configured number of workers: fixes the layout of formats that depend on it. */
-  workers: number;
-  /** How many contributions this update aggregates (SSDM's S = 2c − m). */
-  contributors: number;
+export type { UpdateShape } from './update-shape.js';
+export { applyUpdateJs } from './apply-update-js.js';
+export { applyUpdateWasm } from '../kernels/wasm/apply-update-wasm.js';
+
+/** WebAssembly SIMD where this host runs it, else the JS fast path. `payload` must be word-aligned. */
+export function applyUpdate(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
+  if (wasmKernelsAvailable()) applyUpdateWasm(parameters, payload, shape, stepSize);
+  else applyUpdateJs(parameters, payload, shape, stepSize);
 }
 
-/** `payload` must be word-aligned (see allocatePayload). */
-export function applyUpdate(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
+/** The definition, one coordinate at a time. `payload` must be word-aligned (see allocatePayload). */
+export function applyUpdateReference(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
   const d = parameters.length;
   const { format, workers, contributors } = shape;
   switch (format) {
@@ -48,7 +57,7 @@ export function applyUpdate(parameters: Float32Array, payload: Uint8Array, shape
       return;
     }
     case 'scaled-sign-bits':
-      throw new Error('scaled-sign-bits is an uplink format; no aggregator sends it down');
+      throw uplinkOnlyFormatError();
     default:
       assertNever(format);
   }
