@@ -5,12 +5,12 @@ import { hostname } from 'node:os';
 import type { Address } from '../shared/address.js';
 import { ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
-import { applyUpdate } from '../shared/methods/apply-update.js';
 import { buildMethod, type Method, type WorkerEncoder } from '../shared/methods/method.js';
 import { allocatePayload } from '../shared/methods/wire-format.js';
 import { parameterHash } from '../shared/parameter-hash.js';
 import type { SecurityFlags } from '../shared/security.js';
 import { parseAttack, type Attack } from './attacks.js';
+import { StreamingStep } from './streaming-step.js';
 import type { BackendChoice } from './backend.js';
 import { createProblem, type TrainingProblem, type WorkerOracle } from './problem.js';
 import {
@@ -167,11 +167,11 @@ async function trainRounds(
         log.warn({ round, reason: error.message }, 'the server refused this round\'s contribution');
       }
       const pushedAt = monotonicMs();
-      let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes);
-      const pulledAt = monotonicMs();
       if (candidate !== parameters) candidate.set(parameters);
-      const shape = { format: method.downlink, workers: config.workers, contributors: pulled.contributors };
-      if (!pulled.rejected) applyUpdate(candidate, update, shape, method.replicaStepSize(round));
+      const step = new StreamingStep(candidate, update, { format: method.downlink, workers: config.workers }, method.replicaStepSize(round));
+      let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes, (bytes) => step.received(bytes));
+      const pulledAt = monotonicMs();
+      if (!pulled.rejected) step.finish(pulled.contributors);
       if (timed) {
         const appliedAt = monotonicMs();
         // Instants (monotonic ms) for `signps bench`, which joins them with the server's round-timing lines.

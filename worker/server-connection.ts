@@ -131,7 +131,11 @@ export class ServerConnection {
   }
 
   /** Waits for the update of `round` and writes its payload into `destination` (word-aligned, sized for it). */
-  async pull(workerId: number, round: number, phase: number, destination: Uint8Array, expectedBytes: number): Promise<PulledUpdate> {
+  /** Receives an update into `destination`, calling `onProgress` with the bytes in so far after each chunk of a step. */
+  async pull(
+    workerId: number, round: number, phase: number, destination: Uint8Array, expectedBytes: number,
+    onProgress?: (receivedBytes: number) => void,
+  ): Promise<PulledUpdate> {
     const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`);
     const pulled: PulledUpdate = { stop: false, contributors: 0, rejected: false };
     await this.readStream(
@@ -140,6 +144,7 @@ export class ServerConnection {
         pulled.rejected ||= chunk.rejected;
         // A round that passed without a step (every contribution refused) comes with no payload.
         if (!(chunk.rejected && chunk.totalBytes === 0)) assembler.accept(chunk);
+        if (!pulled.rejected) onProgress?.(assembler.bytesReceived);
         if (chunk.parameterHash.byteLength > 0) pulled.parameterHash = chunk.parameterHash;
         pulled.stop ||= chunk.stop;
         pulled.contributors = chunk.contributors;
