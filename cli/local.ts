@@ -10,11 +10,11 @@ import { prettyStream } from '../shared/logging.js';
 import type { ServerOptions } from '../server/main.js';
 import type { RunSummary } from '../server/progress-reporter.js';
 import { formatSummary } from './summary-table.js';
+import { childEnvironment } from '../shared/child-environment.js';
 
 const CLI_PATH = fileURLToPath(new URL('./signps.js', import.meta.url));
 
-/** Children get their settings as flags; SIGNPS_* variables meant for `local` must not leak into them. */
-const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SIGNPS_')));
+const CHILD_ENV = childEnvironment();
 const WARN_LEVEL = 40;
 
 export interface LocalOptions {

@@ -44,7 +44,9 @@ COPY proto ./proto
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
 
 # Results go to the /runs volume unless SIGNPS_OUT or --out says otherwise (docker-compose.yml names each run).
+# GLIBC_TUNABLES: large gRPC buffers from malloc's heap, not a fresh mmap each (shared/child-environment.ts).
 ENV NODE_ENV=production \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456 \
     SIGNPS_OUT=/runs/latest
 USER signps
 EXPOSE 7070

@@ -14,10 +14,10 @@ import { createTopology, inNamespace, serverLinkCounters, teardown, type Topolog
 import type { CellResult, CellSpec } from './results.js';
 import { analyseRounds, type ServerRoundTiming, type WorkerRoundTiming } from './round-split.js';
 import { WireProxy } from './wire-proxy.js';
+import { childEnvironment } from '../../shared/child-environment.js';
 
 const CLI_PATH = fileURLToPath(new URL('../../cli/signps.js', import.meta.url));
-/** Children get their settings as flags; SIGNPS_* variables of the bench's own environment must not leak into them. */
-const CHILD_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SIGNPS_')));
+const CHILD_ENV = childEnvironment();
 const NETNS_PORT = 7070;
 const RSS_SAMPLE_MS = 200;
 /**
