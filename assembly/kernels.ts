@@ -5,6 +5,9 @@ export { majorityVote } from './vote';
 export { coordinateMedian, medianScratchBytes } from './median';
 export { packSigns } from './pack-signs';
 export { applyCountPlanes, applyFloats, applySigns, applySignsSkippingTies } from './apply-update';
+export { addGaussianNoise } from './gaussian-noise';
+export { addLaplaceNoise } from './laplace-noise';
+export { addUniformNoise } from './uniform-noise';
 
 /** First byte past the static data: where the caller may start laying out its buffers. */
 export function heapBase(): usize {

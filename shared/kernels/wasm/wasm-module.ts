@@ -39,6 +39,13 @@ export interface WasmKernels {
     scale: number, contributors: number,
   ): void;
   applyFloats(parameters: number, update: number, vectors: number, stepSize: number): void;
+  /**
+   * Noise b·ξ added in place to `steps` × 8 floats (steps a multiple of 4) at `values`, drawn from the eight
+   * xoshiro128+ lanes' state at `state` (128 bytes), which advances; see noise-wasm.ts.
+   */
+  addGaussianNoise(values: number, steps: number, scale: number, state: number): void;
+  addLaplaceNoise(values: number, steps: number, scale: number, state: number): void;
+  addUniformNoise(values: number, steps: number, scale: number, state: number): void;
   /** First byte of linear memory free for the caller, 16-byte aligned. */
   heapBase: number;
   /** The linear memory, grown to at least heapBase + bytes; a new buffer after every growth. */
@@ -99,6 +106,9 @@ function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmKernels {
     applySignsSkippingTies: exportedFunction(exports, 'applySignsSkippingTies') as WasmKernels['applySignsSkippingTies'],
     applyCountPlanes: exportedFunction(exports, 'applyCountPlanes') as WasmKernels['applyCountPlanes'],
     applyFloats: exportedFunction(exports, 'applyFloats') as WasmKernels['applyFloats'],
+    addGaussianNoise: exportedFunction(exports, 'addGaussianNoise') as WasmKernels['addGaussianNoise'],
+    addLaplaceNoise: exportedFunction(exports, 'addLaplaceNoise') as WasmKernels['addLaplaceNoise'],
+    addUniformNoise: exportedFunction(exports, 'addUniformNoise') as WasmKernels['addUniformNoise'],
     heapBase,
     reserve(bytes: number): ArrayBuffer {
       // Grows only when a call needs more than any earlier one did; memory is kept for the next round.
