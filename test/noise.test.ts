@@ -1,11 +1,19 @@
 // The random building blocks, each checked against plain mathematics rather than against itself:
 // xoshiro128** (known-answer vector, determinism per (seed, streams), distinct streams), the worker noise ξ
 // of METHODS.md (iid, symmetric, unimodal, unit variance: Gaussian, Laplace, uniform — moments with standard
-// errors, tail fractions, and a Kolmogorov–Smirnov distance to the exact CDF), and the seeded tie coins.
+// errors, tail fractions, and a Kolmogorov–Smirnov distance to the exact CDF) from both generators, the JS
+// one and the WebAssembly one (whose stream noise-wasm.test.ts checks draw by draw), and the seeded tie coins.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { addNoise, NOISE_DISTRIBUTIONS, standardNormal, type NoiseDistribution } from '../shared/random/noise.js';
+import { wasmKernelsAvailable } from '../shared/kernels/wasm/wasm-module.js';
+import {
+  addNoise,
+  NOISE_DISTRIBUTIONS,
+  standardNormal,
+  type NoiseDistribution,
+  type NoiseGenerator,
+} from '../shared/random/noise.js';
 import { tieCoinWord } from '../shared/random/tie-coin.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 
@@ -129,11 +137,20 @@ function kolmogorovDistance(sorted: Float64Array, cdf: (x: number) => number): n
 }
 
 /** n draws of scale·ξ, as addNoise adds them to a zero float32 vector. */
-function noiseSample(distribution: NoiseDistribution, scale: number, n: number, seed: number): Float32Array {
+function noiseSample(
+  generator: NoiseGenerator,
+  distribution: NoiseDistribution,
+  scale: number,
+  n: number,
+  seed: number,
+): Float32Array {
   const vector = new Float32Array(n);
-  addNoise(vector, distribution, scale, new Xoshiro128(seed, 7));
+  addNoise(vector, distribution, scale, new Xoshiro128(seed, 7), generator);
   return vector;
 }
+
+/** Both generators where this host runs WebAssembly (kernels-wasm.test.ts fails the build where it does not). */
+const GENERATORS: NoiseGenerator[] = wasmKernelsAvailable() ? ['js', 'wasm'] : ['js'];
 
 const N = 1_500_000;
 /** z-score bound: the seeds are fixed, so this only has to leave room for an honest sample's fluctuation. */
@@ -241,12 +258,13 @@ test('xoshiro128**: uniform bytes and balanced bits', () => {
 // ---------------------------------------------------------------------------------------------------------
 // Noise ξ: mean 0, variance 1, symmetric, of the named shape
 
-const shapeSamples = new Map<NoiseDistribution, Float32Array>();
-function unitSample(distribution: NoiseDistribution): Float32Array {
-  let sample = shapeSamples.get(distribution);
+const shapeSamples = new Map<string, Float32Array>();
+function unitSample(generator: NoiseGenerator, distribution: NoiseDistribution): Float32Array {
+  const key = `${generator} ${distribution}`;
+  let sample = shapeSamples.get(key);
   if (!sample) {
-    sample = noiseSample(distribution, 1, N, 1000 + NOISE_DISTRIBUTIONS.indexOf(distribution));
-    shapeSamples.set(distribution, sample);
+    sample = noiseSample(generator, distribution, 1, N, 1000 + NOISE_DISTRIBUTIONS.indexOf(distribution));
+    shapeSamples.set(key, sample);
   }
   return sample;
 }
@@ -255,9 +273,9 @@ test('METHODS.md offers Gaussian, Laplace and uniform noise', () => {
   assert.deepEqual([...NOISE_DISTRIBUTIONS].sort(), ['gaussian', 'laplace', 'uniform']);
 });
 
-for (const distribution of NOISE_DISTRIBUTIONS) {
-  test(`${distribution} noise: mean 0, variance 1, skewness 0, the distribution's kurtosis (n = ${N})`, () => {
-    const sample = unitSample(distribution);
+for (const generator of GENERATORS) for (const distribution of NOISE_DISTRIBUTIONS) {
+  test(`${distribution} noise (${generator}): mean 0, variance 1, skewness 0, the distribution's kurtosis (n = ${N})`, () => {
+    const sample = unitSample(generator, distribution);
     const m = moments(sample);
     const se = standardErrors(distribution, m.n);
     assertWithin(m.mean, 0, 1 / Math.sqrt(m.n), `${distribution} mean`);
@@ -267,8 +285,8 @@ for (const distribution of NOISE_DISTRIBUTIONS) {
     assert.equal(se.kurtosis, { gaussian: 3, laplace: 6, uniform: 1.8 }[distribution]);
   });
 
-  test(`${distribution} noise: symmetric — P(ξ > t) = P(ξ < −t) for several t`, () => {
-    const sample = unitSample(distribution);
+  test(`${distribution} noise (${generator}): symmetric — P(ξ > t) = P(ξ < −t) for several t`, () => {
+    const sample = unitSample(generator, distribution);
     const n = sample.length;
     for (const t of [0, 0.25, 0.5, 1, 1.5, 2, 3]) {
       let above = 0;
@@ -283,15 +301,15 @@ for (const distribution of NOISE_DISTRIBUTIONS) {
     }
   });
 
-  test(`${distribution} noise: Kolmogorov–Smirnov distance to the exact CDF`, () => {
-    const sorted = Float64Array.from(unitSample(distribution)).sort();
+  test(`${distribution} noise (${generator}): Kolmogorov–Smirnov distance to the exact CDF`, () => {
+    const sorted = Float64Array.from(unitSample(generator, distribution)).sort();
     const distance = kolmogorovDistance(sorted, CDF[distribution]);
     // P(√n·D > 2.3) ≈ 1e-4 under the null (Kolmogorov distribution); a 1% error in the scale gives √n·D ≈ 3 here.
     assert.ok(Math.sqrt(sorted.length) * distance < 2.3, `${distribution}: √n·D = ${Math.sqrt(sorted.length) * distance}`);
   });
 
-  test(`${distribution} noise: unimodal — a histogram that rises to 0 and falls after`, () => {
-    const sample = unitSample(distribution);
+  test(`${distribution} noise (${generator}): unimodal — a histogram that rises to 0 and falls after`, () => {
+    const sample = unitSample(generator, distribution);
     const width = 0.25;
     const bins = new Float64Array(20); // [−2.5, 2.5)
     for (const x of sample) {
@@ -304,54 +322,56 @@ for (const distribution of NOISE_DISTRIBUTIONS) {
   });
 }
 
-test('Gaussian noise: fractions beyond 1σ, 2σ, 3σ, the ziggurat tail start (3.44) and 4σ', () => {
-  const sample = unitSample('gaussian');
-  const n = sample.length;
-  for (const k of [1, 2, 3, 3.442619855899, 3.6, 4]) {
-    let beyond = 0;
-    for (const x of sample) if (Math.abs(x) > k) beyond++;
-    const p = 2 * (1 - CDF.gaussian(k));
-    assertWithin(beyond / n, p, Math.sqrt((p * (1 - p)) / n), `P(|ξ| > ${k})`);
-  }
-  // Fractions from the textbook table, so the reference CDF is itself checked.
-  assert.ok(Math.abs(2 * (1 - CDF.gaussian(1)) - 0.3173105078629141) < 1e-12);
-  assert.ok(Math.abs(2 * (1 - CDF.gaussian(2)) - 0.04550026389635842) < 1e-12);
-  assert.ok(Math.abs(2 * (1 - CDF.gaussian(3)) - 0.0026997960632601866) < 1e-13);
-});
+for (const generator of GENERATORS) {
+  test(`Gaussian noise (${generator}): fractions beyond 1σ, 2σ, 3σ, the ziggurat tail start (3.44) and 4σ`, () => {
+    const sample = unitSample(generator, 'gaussian');
+    const n = sample.length;
+    for (const k of [1, 2, 3, 3.442619855899, 3.6, 4]) {
+      let beyond = 0;
+      for (const x of sample) if (Math.abs(x) > k) beyond++;
+      const p = 2 * (1 - CDF.gaussian(k));
+      assertWithin(beyond / n, p, Math.sqrt((p * (1 - p)) / n), `P(|ξ| > ${k})`);
+    }
+    // Fractions from the textbook table, so the reference CDF is itself checked.
+    assert.ok(Math.abs(2 * (1 - CDF.gaussian(1)) - 0.3173105078629141) < 1e-12);
+    assert.ok(Math.abs(2 * (1 - CDF.gaussian(2)) - 0.04550026389635842) < 1e-12);
+    assert.ok(Math.abs(2 * (1 - CDF.gaussian(3)) - 0.0026997960632601866) < 1e-13);
+  });
 
-test('Laplace noise: P(|ξ| > t) = exp(−√2 t); uniform noise: bounded by √3 and flat', () => {
-  const laplace = unitSample('laplace');
-  const n = laplace.length;
-  for (const t of [0.5, 1, 2, 3, 5]) {
-    let beyond = 0;
-    for (const x of laplace) if (Math.abs(x) > t) beyond++;
-    const p = Math.exp(-Math.SQRT2 * t);
-    assertWithin(beyond / n, p, Math.sqrt((p * (1 - p)) / n), `Laplace P(|ξ| > ${t})`);
-  }
+  test(`Laplace noise (${generator}): P(|ξ| > t) = exp(−√2 t); uniform noise: bounded by √3 and flat`, () => {
+    const laplace = unitSample(generator, 'laplace');
+    const n = laplace.length;
+    for (const t of [0.5, 1, 2, 3, 5]) {
+      let beyond = 0;
+      for (const x of laplace) if (Math.abs(x) > t) beyond++;
+      const p = Math.exp(-Math.SQRT2 * t);
+      assertWithin(beyond / n, p, Math.sqrt((p * (1 - p)) / n), `Laplace P(|ξ| > ${t})`);
+    }
 
-  const uniform = unitSample('uniform');
-  let max = 0;
-  const bins = new Float64Array(10);
-  for (const x of uniform) {
-    max = Math.max(max, Math.abs(x));
-    bins[Math.min(9, Math.floor(((x + SQRT3) / (2 * SQRT3)) * 10))]++;
-  }
-  assert.ok(max <= Math.fround(SQRT3), `uniform |ξ| reaches ${max} > √3`);
-  assert.ok(max > SQRT3 * 0.9999, `uniform |ξ| only reaches ${max}`);
-  for (const count of bins) assertWithin(count / uniform.length, 0.1, Math.sqrt(0.09 / uniform.length), 'uniform bin');
-});
+    const uniform = unitSample(generator, 'uniform');
+    let max = 0;
+    const bins = new Float64Array(10);
+    for (const x of uniform) {
+      max = Math.max(max, Math.abs(x));
+      bins[Math.min(9, Math.floor(((x + SQRT3) / (2 * SQRT3)) * 10))]++;
+    }
+    assert.ok(max <= Math.fround(SQRT3), `uniform |ξ| reaches ${max} > √3`);
+    assert.ok(max > SQRT3 * 0.9999, `uniform |ξ| only reaches ${max}`);
+    for (const count of bins) assertWithin(count / uniform.length, 0.1, Math.sqrt(0.09 / uniform.length), 'uniform bin');
+  });
+}
 
-for (const distribution of NOISE_DISTRIBUTIONS) {
-  test(`${distribution} noise scaled by b: adds b·ξ (variance b², same shape) to the vector`, () => {
+for (const generator of GENERATORS) for (const distribution of NOISE_DISTRIBUTIONS) {
+  test(`${distribution} noise (${generator}) scaled by b: adds b·ξ (variance b², same shape) to the vector`, () => {
     const n = 400_000;
     for (const b of [1e-5, 1e-3, 2.5]) {
-      const sample = noiseSample(distribution, b, n, 77);
+      const sample = noiseSample(generator, distribution, b, n, 77);
       const m = moments(sample);
       const se = standardErrors(distribution, n);
       assertWithin(m.mean / b, 0, 1 / Math.sqrt(n), `${distribution} b = ${b} mean/b`);
       assertWithin(m.variance / (b * b), 1, se.varianceSE, `${distribution} b = ${b} variance/b²`);
       // Same seed, so the same ξ as with b = 1, up to float32 rounding of b·ξ.
-      const unit = noiseSample(distribution, 1, n, 77);
+      const unit = noiseSample(generator, distribution, 1, n, 77);
       for (let i = 0; i < n; i += 997) {
         assert.ok(Math.abs(sample[i] - b * unit[i]) <= 1.2e-7 * Math.abs(b * unit[i]) + 1e-45, `${distribution} b = ${b}, i = ${i}`);
       }
@@ -361,9 +381,9 @@ for (const distribution of NOISE_DISTRIBUTIONS) {
     // Added to the vector, not written over it.
     const base = Float32Array.from({ length: 1000 }, (_, j) => j - 500);
     const noisy = base.slice();
-    addNoise(noisy, distribution, 1e-3, new Xoshiro128(5));
+    addNoise(noisy, distribution, 1e-3, new Xoshiro128(5), generator);
     const unit = new Float32Array(1000);
-    addNoise(unit, distribution, 1e-3, new Xoshiro128(5));
+    addNoise(unit, distribution, 1e-3, new Xoshiro128(5), generator);
     // unit[j] = fround(b·ξ_j), noisy[j] = fround(base[j] + b·ξ_j): equal up to the two roundings.
     for (let j = 0; j < 1000; j++) {
       const tolerance = 2 ** -23 * Math.abs(base[j]) + 2 ** -23 * Math.abs(unit[j]);
@@ -373,22 +393,22 @@ for (const distribution of NOISE_DISTRIBUTIONS) {
 }
 
 test('noise draws are iid: consecutive draws are uncorrelated, and the same seed repeats them', () => {
-  for (const distribution of NOISE_DISTRIBUTIONS) {
-    const sample = unitSample(distribution);
+  for (const generator of GENERATORS) for (const distribution of NOISE_DISTRIBUTIONS) {
+    const sample = unitSample(generator, distribution);
     const n = sample.length - 1;
     let lag1 = 0;
     for (let i = 0; i < n; i++) lag1 += sample[i] * sample[i + 1];
-    assertWithin(lag1 / n, 0, 1 / Math.sqrt(n), `${distribution} lag-1 autocorrelation`);
-    const again = noiseSample(distribution, 1, 1000, 1000 + NOISE_DISTRIBUTIONS.indexOf(distribution));
+    assertWithin(lag1 / n, 0, 1 / Math.sqrt(n), `${distribution} (${generator}) lag-1 autocorrelation`);
+    const again = noiseSample(generator, distribution, 1, 1000, 1000 + NOISE_DISTRIBUTIONS.indexOf(distribution));
     assert.deepEqual(again, sample.subarray(0, 1000));
   }
 });
 
-test('standardNormal is the Gaussian addNoise adds', () => {
+test('standardNormal is the Gaussian the JS generator adds', () => {
   const a = new Xoshiro128(8);
   const b = new Xoshiro128(8);
   const vector = new Float32Array(1000);
-  addNoise(vector, 'gaussian', 1, a);
+  addNoise(vector, 'gaussian', 1, a, 'js');
   for (let j = 0; j < 1000; j++) assert.equal(vector[j], Math.fround(standardNormal(b)));
 });
 
@@ -406,14 +426,14 @@ function stateBefore(output: number): [number, number, number, number] {
   return [1, s1, 3, 4];
 }
 
-test('noise is finite for every draw of the generator, 0 and 2^32 − 1 included', () => {
+test('JS noise is finite for every draw of the generator, 0 and 2^32 − 1 included (wasm: noise-wasm.test.ts)', () => {
   // A draw of exactly 0 happens once per 2^32 on average: about twice in a run of 10^4 rounds of d = 10^6.
   for (const extreme of [0, 0xffffffff, 1, 0x80000000, 0x7fffffff]) {
     const state = stateBefore(extreme);
     assert.equal(generatorAtState(state).nextUint32(), extreme);
     for (const distribution of NOISE_DISTRIBUTIONS) {
       const vector = new Float32Array(3);
-      addNoise(vector, distribution, 1, generatorAtState(state));
+      addNoise(vector, distribution, 1, generatorAtState(state), 'js');
       for (let j = 0; j < vector.length; j++) {
         assert.ok(Number.isFinite(vector[j]), `${distribution}: coordinate ${j} is ${vector[j]} when the draw is ${extreme}`);
       }
