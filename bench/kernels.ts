@@ -22,7 +22,8 @@ import { applyUpdateJs, applyUpdateReference, applyUpdateWasm } from '../shared/
 import { allocatePayload, type WireFormat } from '../shared/methods/wire-format.js';
 import { addNoise, type NoiseDistribution } from '../shared/random/noise.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
-import { stagingStrideBytes } from '../shared/kernels/wasm/staging.js';
+import { NOISE_LANE_WORDS, seedNoiseLanes } from '../shared/kernels/wasm/noise-wasm.js';
+import { STAGING_BYTES, stagingStrideBytes } from '../shared/kernels/wasm/staging.js';
 import { wasmKernels, type WasmKernels } from '../shared/kernels/wasm/wasm-module.js';
 
 /**
@@ -232,11 +233,42 @@ function benchApply(format: Exclude<WireFormat, 'scaled-sign-bits' | 'sign-bits+
   };
 }
 
-/** b·ξ added to a gradient, per distribution: must not dominate a round. */
+/**
+ * b·ξ added to a gradient, per distribution: must not dominate a round. js: the caller's xoshiro128** (the
+ * Gaussian by the ziggurat); wasm: eight SIMD xoshiro128+ lanes (the Gaussian by Box–Muller), copies included.
+ */
 function benchNoise(distribution: NoiseDistribution, d: number): Row {
   const vector = new Float32Array(d);
   const rng = new Xoshiro128(1, 2);
-  return { kernel: `${distribution} noise`, m: undefined, d, jsMs: timeMs(() => addNoise(vector, distribution, 1e-3, rng), repetitions) };
+  const row: Row = {
+    kernel: `${distribution} noise`,
+    m: undefined,
+    d,
+    jsMs: timeMs(() => addNoise(vector, distribution, 1e-3, rng, 'js'), repetitions),
+  };
+  if (wasm !== undefined) {
+    const kernels = wasm;
+    row.wasmMs = timeMs(() => addNoise(vector, distribution, 1e-3, rng, 'wasm'), repetitions);
+    // The kernel alone over d coordinates, chunk after chunk on one staging chunk already in linear memory.
+    const chunkFloats = STAGING_BYTES / 4;
+    const stateAt = kernels.heapBase;
+    const valuesAt = stateAt + 4 * NOISE_LANE_WORDS;
+    const memory = kernels.reserve(4 * NOISE_LANE_WORDS + STAGING_BYTES);
+    new Uint32Array(memory, stateAt, NOISE_LANE_WORDS).set(seedNoiseLanes(rng));
+    new Float32Array(memory, valuesAt, chunkFloats).fill(0);
+    const noiseKernels = {
+      gaussian: kernels.addGaussianNoise,
+      laplace: kernels.addLaplaceNoise,
+      uniform: kernels.addUniformNoise,
+    };
+    const kernel = noiseKernels[distribution];
+    row.wasmKernelMs = timeMs(() => {
+      for (let start = 0; start < d; start += chunkFloats) {
+        kernel(valuesAt, Math.ceil(Math.min(chunkFloats, d - start) / 32) * 4, 1e-3, stateAt);
+      }
+    }, repetitions);
+  }
+  return row;
 }
 
 function formatMs(ms: number | undefined): string {
