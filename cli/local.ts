@@ -10,7 +10,7 @@ import { prettyStream } from '../shared/logging.js';
 import type { ServerOptions } from '../server/main.js';
 import type { RunSummary } from '../server/progress-reporter.js';
 import { formatSummary } from './summary-table.js';
-import { childEnvironment } from '../shared/child-environment.js';
+import { childEnvironment, childNodeFlags } from '../shared/child-processes.js';
 
 const CLI_PATH = fileURLToPath(new URL('./signps.js', import.meta.url));
 
@@ -39,7 +39,8 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
   process.once('SIGTERM', stopAll);
 
   let summary: RunSummary | undefined;
-  const serverProcess = spawn(process.execPath, [CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', logLevel], {
+  const nodeFlags = childNodeFlags(server.workers + 1);
+  const serverProcess = spawn(process.execPath, [...nodeFlags, CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', logLevel], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: CHILD_ENV,
   });
@@ -78,7 +79,7 @@ function spawnWorker(
   output: NodeJS.WritableStream,
   attack: string | undefined,
 ): ChildProcess {
-  const args = [CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`, '--backend', server.backend, '--log-level', logLevel];
+  const args = [...childNodeFlags(server.workers + 1), CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`, '--backend', server.backend, '--log-level', logLevel];
   if (server.dataDir) args.push('--data-dir', server.dataDir);
   if (attack) args.push('--attack', attack);
   const worker = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });

@@ -11,7 +11,7 @@ import { ProtocolError } from '../shared/errors.js';
 import type { Method } from '../shared/methods/method.js';
 import type { Aggregator } from '../shared/methods/stages.js';
 import { allocatePayload } from '../shared/methods/wire-format.js';
-import { nonFiniteProblem } from '../shared/methods/payload-check.js';
+import { ArrivingPayloadCheck } from '../shared/methods/payload-check.js';
 import type { RunConfig } from '../shared/protocol.js';
 import type { Logger } from '../shared/logging.js';
 import type { Diagnose } from './diagnostics.js';
@@ -74,6 +74,8 @@ interface Participant {
   lossBefore?: number;
   /** When this phase's contribution was complete (monotonic clock, ms). */
   arrivedAt?: number;
+  /** NaN and ±Infinity checks of this phase's contribution, chunk by chunk as it arrives. */
+  check?: ArrivingPayloadCheck;
 }
 
 const NO_PAYLOAD = new Uint8Array(0);
@@ -167,14 +169,18 @@ export class RoundCoordinator {
       throw new ProtocolError(`worker ${workerId} already contributed to round ${round}`);
     }
     const expected = phase === 0 ? this.method.uplinkBytes : 0;
-    return new ChunkAssembler(participant.slot, expected, `worker ${workerId}, round ${round}`);
+    const check = new ArrivingPayloadCheck(participant.slot, this.method.uplink, this.config.parameterCount);
+    participant.check = check;
+    return new ChunkAssembler(participant.slot, expected, `worker ${workerId}, round ${round}`, (bytes) => check.received(bytes));
   }
 
   /** Takes the assembled contribution into the round; refuses a float payload holding NaN or ±Infinity. */
   commitContribution(workerId: number, round: number, phase: number, loss: number): void {
     const participant = this.participants.get(workerId);
     if (!participant || round !== this.store.round || phase !== this.phase) return;
-    const problem = phase === 0 ? nonFiniteProblem(participant.slot, this.method.uplink, this.config.parameterCount) : undefined;
+    const check = participant.check ?? new ArrivingPayloadCheck(participant.slot, this.method.uplink, this.config.parameterCount);
+    const problem = phase === 0 ? check.problem() : undefined;
+    participant.check = undefined;
     if (problem) {
       participant.refused = true;
       this.closeIfComplete();

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { nonFiniteProblem } from '../shared/methods/payload-check.js';
+import { ArrivingPayloadCheck, nonFiniteProblem } from '../shared/methods/payload-check.js';
 import { allocatePayload, asScaledSigns } from '../shared/methods/wire-format.js';
 
 const bytesOf = (values: Float32Array) => new Uint8Array(values.buffer);
@@ -35,4 +35,20 @@ test('sign bits cannot carry a NaN; a scaled-sign scale can', () => {
   assert.equal(nonFiniteProblem(scaled, 'scaled-sign-bits', 40), undefined);
   asScaledSigns(scaled, 40).scale[0] = Infinity;
   assert.equal(nonFiniteProblem(scaled, 'scaled-sign-bits', 40), 'the scale is Infinity');
+});
+
+test('checked prefix by prefix as it arrives, a float payload gives the same verdict as checked whole', () => {
+  for (const d of [1, 5, 33, 1001]) {
+    for (const at of [-1, 0, Math.floor(d / 2), d - 1]) {
+      const values = new Float32Array(d).fill(0.5);
+      if (at >= 0) values[at] = at % 2 ? -Infinity : Number.NaN;
+      const check = new ArrivingPayloadCheck(bytesOf(values), 'f32', d);
+      // Arrival in uneven pieces, boundaries inside floats included.
+      for (let bytes = 0; bytes < 4 * d; bytes += 7) check.received(bytes);
+      assert.equal(check.problem(), nonFiniteProblem(bytesOf(values), 'f32', d), `d=${d}, bad at ${at}`);
+    }
+  }
+  const scaled = allocatePayload('scaled-sign-bits', 40, 1);
+  asScaledSigns(scaled, 40).scale[0] = Number.NaN;
+  assert.equal(new ArrivingPayloadCheck(scaled, 'scaled-sign-bits', 40).problem(), 'the scale is NaN');
 });

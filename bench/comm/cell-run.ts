@@ -14,7 +14,7 @@ import { createTopology, inNamespace, serverLinkCounters, teardown, type Topolog
 import type { CellResult, CellSpec } from './results.js';
 import { analyseRounds, type ServerRoundTiming, type WorkerRoundTiming } from './round-split.js';
 import { WireProxy } from './wire-proxy.js';
-import { childEnvironment } from '../../shared/child-environment.js';
+import { childEnvironment, childNodeFlags } from '../../shared/child-processes.js';
 
 const CLI_PATH = fileURLToPath(new URL('../../cli/signps.js', import.meta.url));
 const CHILD_ENV = childEnvironment();
@@ -103,7 +103,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   };
 
   const launch = (name: string, args: string[], host?: Topology['server']) => {
-    const argv = [process.execPath, CLI_PATH, ...args, '--log-level', 'debug'];
+    const argv = [process.execPath, ...childNodeFlags(spec.workers + 1), CLI_PATH, ...args, '--log-level', 'debug'];
     const [command, commandArgs] = host ? inNamespace(host, argv) : [argv[0], argv.slice(1)];
     const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
     const entry = { name, child, peakRss: 0, stderr: '' };

@@ -28,6 +28,8 @@ export class ChunkAssembler {
     private readonly destination: Uint8Array,
     private readonly expectedBytes: number,
     private readonly what: string,
+    /** Called after each chunk with the bytes in so far, to work on a prefix while the rest is on its way. */
+    private readonly onProgress?: (receivedBytes: number) => void,
   ) {
     if (destination.byteLength < expectedBytes) {
       throw new RangeError(`destination of ${destination.byteLength} bytes cannot hold ${expectedBytes}`);
@@ -59,5 +61,6 @@ export class ChunkAssembler {
     }
     this.destination.set(data, offset);
     this.received += data.byteLength;
+    this.onProgress?.(this.received);
   }
 }
