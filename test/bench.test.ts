@@ -102,7 +102,9 @@ test('netns mode: 3 workers over a shaped link; bytes on the link; nothing left 
   if (!isRoot()) return t.skip('needs root (network namespaces, veth, tc)');
   const out = mkdtempSync(join(tmpdir(), 'signps-bench-netns-'));
   const run = await runCli(
-    ['bench', '--hosts', 'netns', '--link', '200mbit', '--methods', 'signsgd', '--d', '1M', '--workers', '3', '--rounds', '5', '--warmup', '1', '--out', out],
+    // 50 Mbit/s: each direction of a round takes ~60 ms on the link, time enough for the bench to read the counters
+    // between rounds even on a busy machine (snapshots read too late are not used).
+    ['bench', '--hosts', 'netns', '--link', '50mbit', '--methods', 'signsgd', '--d', '1M', '--workers', '3', '--rounds', '5', '--warmup', '1', '--out', out],
     80_000,
   );
   assert.equal(run.code, 0, run.stderr);
@@ -116,7 +118,9 @@ test('netns mode: 3 workers over a shaped link; bytes on the link; nothing left 
   for (const [link, payload] of [[cell.linkUpBytes!, cell.payloadUpBytes], [cell.linkDownBytes!, cell.payloadDownBytes]]) {
     assert.ok(link > payload && link < 1.25 * payload, `link ${link} bytes per round against payload ${payload}`);
   }
-  assert.ok(cell.floorMs! > 0 && cell.floorRatio! > 1, 'no round beats the line rate');
+  // The floor counts both directions one after the other; a full-duplex link can overlap them (a worker that has
+  // its update uploads while the others still receive theirs), but no round moves one direction faster than the line.
+  assert.ok(cell.floorMs! > 0 && cell.roundMs! > cell.floorMs! / 2, 'no round beats the line rate');
   assert.match(cell.hostsId ?? '', /^[0-9a-f]{4}$/);
   assertGone(cell.hostsId!);
 });

@@ -10,7 +10,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './cleanup.js';
 import { methodPayload } from './grid.js';
-import { createTopology, inNamespace, serverLinkCounters, teardown, type Topology } from './netns.js';
+import { bytesPerRound, snapshotRounds, type Snapshot } from './link-snapshots.js';
+import { createTopology, inNamespace, serverLinkReceived, serverLinkSent, teardown, type Topology } from './netns.js';
 import type { CellResult, CellSpec } from './results.js';
 import { analyseRounds, type ServerRoundTiming, type WorkerRoundTiming } from './round-split.js';
 import { WireProxy } from './wire-proxy.js';
@@ -46,11 +47,8 @@ export interface CellEnvironment {
 
 type Entry = Record<string, unknown>;
 
-interface Counters {
-  up: number;
-  down: number;
-  drops?: number;
-}
+/** CLOCK_MONOTONIC in ms, as the server and workers stamp their round-timing lines. */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<CellResult> {
   const started = performance.now();
@@ -65,8 +63,11 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   // Bytes per round come from counter snapshots taken when the link carries none of the direction counted:
   // uploads are all in when round r closes, and the next ones wait for update r; updates are all delivered
   // once every worker has logged round r, and the next ones wait for every contribution of round r + 1.
-  const upSnapshots = new Map<number, Counters>();
-  const downSnapshots = new Map<number, Counters>();
+  // Snapshots the bench read too late are left out (link-snapshots.ts).
+  const snapshotAt = snapshotRounds(first, last);
+  const upSnapshots = new Map<number, Snapshot>();
+  const downSnapshots = new Map<number, Snapshot>();
+  let drops: number | undefined;
   const workerLinesByRound = new Map<number, number>();
   let summary: Entry | undefined;
   let joins = 0;
@@ -94,12 +95,15 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
       joinWaiter();
     });
 
-  const counters = (): Counters | undefined => {
+  const snapshot = (direction: 'up' | 'down'): Snapshot | undefined => {
+    let bytes: number | undefined;
     if (topology) {
-      const link = serverLinkCounters(topology);
-      return { up: link.received.bytes, down: link.sent.bytes, drops: link.received.drops + link.sent.drops };
+      // One direction per read: each runs `tc`, and the bench reads no log lines meanwhile.
+      bytes = (direction === 'up' ? serverLinkReceived(topology) : serverLinkSent(topology)).bytes;
+    } else if (proxy) {
+      bytes = direction === 'up' ? proxy.counters.upBytes : proxy.counters.downBytes;
     }
-    return proxy ? { up: proxy.counters.upBytes, down: proxy.counters.downBytes } : undefined;
+    return bytes === undefined ? undefined : { bytes, takenAt: monotonicMs() };
   };
 
   const launch = (name: string, args: string[], host?: Topology['server']) => {
@@ -153,9 +157,9 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
         else if (entry.event === 'round-timing') {
           serverTimings.push(entry as unknown as ServerRoundTiming);
           const round = entry.round as number;
-          if (round === first - 1 || round === last) {
-            const snapshot = counters();
-            if (snapshot) upSnapshots.set(round, snapshot);
+          if (snapshotAt.has(round)) {
+            const taken = snapshot('up');
+            if (taken) upSnapshots.set(round, taken);
           }
           env.onRound?.(round + 1);
         } else if (entry.event === 'summary') summary = entry.summary as Entry;
@@ -185,9 +189,9 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
           const round = entry.round as number;
           const lines = (workerLinesByRound.get(round) ?? 0) + 1;
           workerLinesByRound.set(round, lines);
-          if (lines === spec.workers && (round === first - 1 || round === last)) {
-            const snapshot = counters();
-            if (snapshot) downSnapshots.set(round, snapshot);
+          if (lines === spec.workers && snapshotAt.has(round)) {
+            const taken = snapshot('down');
+            if (taken) downSnapshots.set(round, taken);
           }
         }
         else if (entry?.event === 'finished') workerHashes.set(`worker ${i}`, entry.parameterHash as string);
@@ -195,6 +199,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
       workerExits.push(worker.exited);
     }
     await Promise.race([Promise.all([server.exited, ...workerExits]), timeout]);
+    if (topology) drops = serverLinkReceived(topology).drops + serverLinkSent(topology).drops;
   } catch (error) {
     return { ...spec, status: 'failed', reason: (error as Error).message, hostsId: topology?.id, wallSeconds: (performance.now() - started) / 1000 };
   } finally {
@@ -215,12 +220,13 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   } catch (error) {
     return { ...spec, status: 'failed', reason: (error as Error).message, wallSeconds: (performance.now() - started) / 1000 };
   }
-  const measured = last - first + 1;
-  const perRound = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : (b - a) / measured);
-  const wireUp = perRound(upSnapshots.get(first - 1)?.up, upSnapshots.get(last)?.up);
-  const wireDown = perRound(downSnapshots.get(first - 1)?.down, downSnapshots.get(last)?.down);
-  const after = downSnapshots.get(last);
   const M = spec.workers;
+  // Round r + 1's uploads start once a worker has encoded it; its update once the server has published it.
+  const wireUp = bytesPerRound(upSnapshots, first, last, (round) => {
+    const starts = workerTimings.filter((w) => w.round === round + 1).map((w) => w.encodedAt);
+    return starts.length === M ? Math.min(...starts) : undefined;
+  });
+  const wireDown = bytesPerRound(downSnapshots, first, last, (round) => serverTimings.find((t) => t.round === round + 1)?.publishedAt);
   const payloadUpBytes = M * payload.uplinkBytes;
   const payloadDownBytes = M * payload.downlinkBytes;
   const serverHash = (summary?.parameterHash as string | undefined) ?? '';
@@ -240,7 +246,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     payloadUpBytes,
     payloadDownBytes,
     ...(topology
-      ? { linkUpBytes: wireUp, linkDownBytes: wireDown, linkDrops: after?.drops }
+      ? { linkUpBytes: wireUp, linkDownBytes: wireDown, linkDrops: drops }
       : { wireUpBytes: wireUp, wireDownBytes: wireDown }),
     roundMs: analysis.roundMs,
     medianRoundMs: analysis.medianRoundMs,

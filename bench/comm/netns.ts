@@ -111,12 +111,17 @@ function burstBytes(rate: number, mtu: number): number {
   return Math.ceil(Math.max((rate / 8) * 0.002, 65_536 + 256, 10 * (mtu + 14)));
 }
 
-/** What the server's link carried: `received` into its namespace, `sent` out of it (tbf counters, L2 frames). */
-export function serverLinkCounters(t: Topology): { received: LinkCounters; sent: LinkCounters } {
-  return {
-    received: tbfCounters(['-s', '-j', 'qdisc', 'show', 'dev', t.server.hostLink]),
-    sent: tbfCounters(['-n', t.server.namespace, '-s', '-j', 'qdisc', 'show', 'dev', 'eth0']),
-  };
+/**
+ * What the server's link has delivered into its namespace so far (tbf counters: whole Ethernet frames, each
+ * segment of an offloaded TCP send with its own headers, as on a real wire).
+ */
+export function serverLinkReceived(t: Topology): LinkCounters {
+  return tbfCounters(['-s', '-j', 'qdisc', 'show', 'dev', t.server.hostLink]);
+}
+
+/** What the server's link has carried out of its namespace so far. */
+export function serverLinkSent(t: Topology): LinkCounters {
+  return tbfCounters(['-n', t.server.namespace, '-s', '-j', 'qdisc', 'show', 'dev', 'eth0']);
 }
 
 function tbfCounters(tcArgs: string[]): LinkCounters {

@@ -92,7 +92,10 @@ function legend(netns: boolean): string[] {
       'after publishing, during the broadcast, except on rounds that carry the parameter hash); broadcast ends ' +
       'when the worker holds the whole update.',
     'Goodput: payload up and down of all workers per second of round time (MB = 10^6 bytes).' +
-      (netns ? ' Floor: the time the server\'s link needs to receive every contribution and send every update at line rate.' : ''),
+      (netns
+        ? ' Floor: the time the server\'s link needs to receive every contribution and send every update at line rate, one ' +
+          'direction after the other (a full-duplex link can overlap them a little, so small rounds may come in under it).'
+        : ''),
   ];
 }
 

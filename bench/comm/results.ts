@@ -59,7 +59,7 @@ export interface CellResult extends CellSpec {
   /** Per round, the Ethernet frames on the server's shaped link (netns mode, tc counters: every header, ACKs, retransmissions). */
   linkUpBytes?: number;
   linkDownBytes?: number;
-  /** Frames the server's link dropped (queue full), from the start to the last measured round. */
+  /** Frames the server's link dropped (queue full) over the whole run. */
   linkDrops?: number;
   /** Mean and median round period (server: one close to the next). */
   roundMs?: number;
