@@ -3,6 +3,8 @@ import { applyUpdate, type UpdateShape } from '../shared/methods/apply-update.js
 import { parameterHash } from '../shared/parameter-hash.js';
 
 export class ParameterStore {
+  private latestSnapshot?: { round: number; bytes: WeakRef<Uint8Array> };
+
   constructor(
     readonly parameters: Float32Array,
     private currentRound = 0,
@@ -23,6 +25,19 @@ export class ParameterStore {
   /** Moves to the next round without changing the parameters (a step the safeguard refused). */
   keepRound(): void {
     this.currentRound += 1;
+  }
+
+  /**
+   * The parameters' bytes as of this round, one copy shared by every stream that sends them during the round: a
+   * step taken while a stream is in flight cannot tear what it sends, and M workers joining together cost one
+   * copy (4d bytes), not M. Held weakly: once its streams are done the copy can go.
+   */
+  snapshot(): Uint8Array {
+    const shared = this.latestSnapshot?.round === this.currentRound ? this.latestSnapshot.bytes.deref() : undefined;
+    if (shared) return shared;
+    const bytes = new Uint8Array(this.parameters.slice().buffer);
+    this.latestSnapshot = { round: this.currentRound, bytes: new WeakRef(bytes) };
+    return bytes;
   }
 
   hash(): Buffer {

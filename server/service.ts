@@ -80,9 +80,8 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
       }
       // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.
       coordinator.addParticipant(call.request.workerId);
-      // A snapshot, so an update applied while the stream is in flight cannot tear it.
       const round = store.round;
-      const snapshot = new Uint8Array(store.parameters.buffer.slice(0));
+      const snapshot = store.snapshot();
       const chunks = [...splitIntoChunks(snapshot, config.chunkBytes)].map((c) => ({ round, ...c }));
       writeWithBackpressure(call, chunks).then(
         () => call.end(),
