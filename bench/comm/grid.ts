@@ -62,8 +62,8 @@ const PROCESS_BASE_BYTES = 110e6;
 /**
  * Peak resident memory a cell needs, from the buffers the code allocates:
  * worker: parameters, gradient (4d each), the update buffer, the sign payload, the synthetic block (8 MiB);
- * server: parameters, one contribution slot per worker, the aggregator's output, the published copy, and at
- * join one snapshot of the parameters per worker's FetchParameters stream (4d each, all at once).
+ * server: parameters, one contribution slot per worker, the aggregator's output, the two publication buffers,
+ * and at join the one snapshot of the parameters its FetchParameters streams share (4d).
  */
 export function estimateMemory(spec: CellSpec): { serverBytes: number; workerBytes: number; totalBytes: number } {
   const { d, workers } = spec;
@@ -71,7 +71,7 @@ export function estimateMemory(spec: CellSpec): { serverBytes: number; workerByt
   const up = paddedBytes(payload.uplink, d, workers);
   const down = paddedBytes(payload.downlink, d, workers);
   const workerBytes = PROCESS_BASE_BYTES + 8 * d + down + (payload.uplink === 'f32' ? 0 : up) + 8 * 2 ** 20;
-  const serverBytes = PROCESS_BASE_BYTES + 4 * d + workers * up + 2 * down + workers * 4 * d;
+  const serverBytes = PROCESS_BASE_BYTES + 8 * d + workers * up + 3 * down;
   return { serverBytes, workerBytes, totalBytes: serverBytes + workers * workerBytes };
 }
 
