@@ -18,5 +18,5 @@ console.log(`| method | workers | rounds | median round (ms) | training (s) | wa
 console.log(`| --- | --- | --- | --- | --- | --- | --- |`);
 console.log(
   `| ${summary.method} | ${summary.workers} | ${summary.rounds} | ${summary.medianRoundMs.toFixed(1)} | ` +
-    `${summary.trainingSeconds.toFixed(1)} | ${wallSeconds.toFixed(1)} | ${(100 * summary.testAccuracy).toFixed(2)}% |`,
+    `${summary.trainingSeconds.toFixed(1)} | ${wallSeconds.toFixed(1)} | ${(100 * summary.evaluation.testAccuracy).toFixed(2)}% |`,
 );
