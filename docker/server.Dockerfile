@@ -44,9 +44,9 @@ COPY proto ./proto
 COPY docker/healthcheck.mjs ./docker/healthcheck.mjs
 
 # Results go to the /runs volume unless SIGNPS_OUT or --out says otherwise (docker-compose.yml names each run).
-# GLIBC_TUNABLES: large gRPC buffers from malloc's heap, not a fresh mmap each (shared/child-environment.ts).
+# GLIBC_TUNABLES: large gRPC buffers from malloc's heap, not a fresh mmap each (shared/child-processes.ts).
 ENV NODE_ENV=production \
-    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456 \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432 \
     SIGNPS_OUT=/runs/latest
 USER signps
 EXPOSE 7070

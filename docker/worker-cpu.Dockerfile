@@ -42,9 +42,9 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY proto ./proto
 
-# GLIBC_TUNABLES: large gRPC buffers from malloc's heap, not a fresh mmap each (shared/child-environment.ts).
+# GLIBC_TUNABLES: large gRPC buffers from malloc's heap, not a fresh mmap each (shared/child-processes.ts).
 ENV NODE_ENV=production \
-    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432
 USER signps
 # /data: data sets read from a directory (the embedded MNIST needs nothing). A worker writes no files.
 VOLUME ["/data"]

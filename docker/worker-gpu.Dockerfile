@@ -79,9 +79,9 @@ COPY proto ./proto
 #   on a newer GPU TensorFlow logs "CUDA kernels will be jit-compiled from PTX" and the driver compiles them at the
 #   first start, which can take many minutes. The result is cached here (a volume in docker-compose.yml), up to
 #   4 GiB, the most CUDA allows (the default 256 MiB is too small for TensorFlow's kernels).
-# GLIBC_TUNABLES: large gRPC buffers from malloc's heap, not a fresh mmap each (shared/child-environment.ts).
+# GLIBC_TUNABLES: large gRPC buffers from malloc's heap, not a fresh mmap each (shared/child-processes.ts).
 ENV NODE_ENV=production \
-    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456 \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432 \
     HOME=/home/signps \
     TF_FORCE_GPU_ALLOW_GROWTH=true \
     CUDA_CACHE_PATH=/home/signps/.nv/ComputeCache \

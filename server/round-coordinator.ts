@@ -96,8 +96,9 @@ export class RoundCoordinator {
   private started = false;
   private readonly publicationBuffers: Uint8Array[] = [];
   private publications = 0;
-  /** The update is published and the server's own step is still to come (see publishThenStep). */
-  private stepping = false;
+  /** Set while the update is published and the server's own step is still to come (see publishThenStep). */
+  private pendingStep?: Promise<void>;
+  private halted = false;
   private deadline?: NodeJS.Timeout;
   private candidate?: { payload: Uint8Array; contributors: number; aggregateMs: number; diagnostics?: ClosedRound['diagnostics'] };
   private readonly finalDeliveries = new Set<number>();
@@ -150,7 +151,13 @@ export class RoundCoordinator {
 
   /** Stops the deadline timer (shutdown). */
   halt(): void {
+    this.halted = true;
     clearTimeout(this.deadline);
+  }
+
+  /** Resolves once the server's own step of the last published update is taken (at once if it is). */
+  stepTaken(): Promise<void> {
+    return this.pendingStep ?? Promise.resolve();
   }
 
   /** Where this worker's payload for (`round`, `phase`) goes; refuses unknown workers, wrong rounds and duplicates. */
@@ -160,9 +167,10 @@ export class RoundCoordinator {
       throw new OutOfStepError(`worker ${workerId} is not part of round ${this.store.round}; fetch the parameters again`);
     }
     if (this.done) throw new OutOfStepError(`training is over (${this.config.rounds} rounds)`);
-    if (round !== this.store.round || phase !== this.phase) {
+    if (round !== this.store.round || phase !== this.phase || this.pendingStep) {
+      // While the server steps, round `store.round` is closed and the next not yet open.
       throw new OutOfStepError(
-        `contribution for round ${round} phase ${phase}, but round ${this.store.round} phase ${this.phase} is open; fetch the parameters again`,
+        `contribution for round ${round} phase ${phase}, but round ${this.store.round} phase ${this.phase} is ${this.pendingStep ? 'closed' : 'open'}; fetch the parameters again`,
       );
     }
     if (participant.loss !== undefined || participant.refused) {
@@ -177,7 +185,7 @@ export class RoundCoordinator {
   /** Takes the assembled contribution into the round; refuses a float payload holding NaN or ±Infinity. */
   commitContribution(workerId: number, round: number, phase: number, loss: number): void {
     const participant = this.participants.get(workerId);
-    if (!participant || round !== this.store.round || phase !== this.phase) return;
+    if (!participant || round !== this.store.round || phase !== this.phase || this.pendingStep) return;
     const check = participant.check ?? new ArrivingPayloadCheck(participant.slot, this.method.uplink, this.config.parameterCount);
     const problem = phase === 0 ? check.problem() : undefined;
     participant.check = undefined;
@@ -217,7 +225,7 @@ export class RoundCoordinator {
   }
 
   private closeIfComplete(): void {
-    if (!this.started || this.stepping || this.done || this.participants.size === 0) return;
+    if (!this.started || this.pendingStep || this.halted || this.done || this.participants.size === 0) return;
     for (const participant of this.participants.values()) {
       if (participant.loss === undefined && !participant.refused) return;
     }
@@ -226,13 +234,13 @@ export class RoundCoordinator {
 
   private armDeadline(): void {
     clearTimeout(this.deadline);
-    if (this.done) return;
+    if (this.done || this.halted) return;
     this.deadline = setTimeout(() => this.deadlinePassed(), this.faults.roundTimeoutMs);
     this.deadline.unref();
   }
 
   private deadlinePassed(): void {
-    if (this.stepping) return; // the step re-arms the deadline for the next round
+    if (this.pendingStep) return; // the step re-arms the deadline for the next round
     const contributed = this.contributed();
     const round = this.store.round;
     if (contributed.length === 0 || contributed.length < this.faults.quorum) {
@@ -323,9 +331,9 @@ export class RoundCoordinator {
   /**
    * Publishes the update, then takes the server's step in the next turn of the event loop: by then the update
    * is in the sockets' buffers, so the step overlaps the broadcast instead of delaying it (at d = 25M the step is
-   * as long as a 1-bit update's transfer over a fast link). Until the step is done the round number stays put,
-   * so a parameter fetch meanwhile gets this round's parameters with this round's number, and a contribution to
-   * the next round is refused as out of step (it cannot arrive sooner: the update is not even sent yet).
+   * as long as a 1-bit update's transfer over a fast link). Until the step is done no round is open: a
+   * contribution is refused as out of step (one for the next round cannot even exist yet: the update is not sent
+   * until this turn of the event loop ends), and a parameter fetch waits for the step (stepTaken).
    */
   private publishThenStep(
     round: number, downlink: Uint8Array, closed: Omit<ClosedRound, 'timing'>, arrivedAt: Record<number, number>, closedAt: number,
@@ -335,19 +343,26 @@ export class RoundCoordinator {
       round, phase: 0, payload: payload.subarray(0, downlink.byteLength), contributors: closed.contributors, rejected: false, stop: false,
     });
     const publishedAt = monotonicMs();
-    this.stepping = true;
     clearTimeout(this.deadline);
-    setImmediate(() => {
-      const applyStarted = performance.now();
-      const shape = { format: this.method.downlink, workers: this.config.workers, contributors: closed.contributors };
-      this.store.applyRoundUpdate(payload, shape, this.method.replicaStepSize(round));
-      const applyMs = performance.now() - applyStarted;
-      this.stepping = false;
-      this.onRoundClosed({ ...closed, timing: { arrivedAt, closedAt, applyMs, publishedAt } });
-      this.armDeadline();
-      // Participants that left meanwhile may be all the next round was waiting for.
-      this.closeIfComplete();
-    });
+    this.pendingStep = new Promise((resolve) =>
+      setImmediate(() => {
+        const applyStarted = performance.now();
+        const shape = { format: this.method.downlink, workers: this.config.workers, contributors: closed.contributors };
+        this.store.applyRoundUpdate(payload, shape, this.method.replicaStepSize(round));
+        const applyMs = performance.now() - applyStarted;
+        this.pendingStep = undefined;
+        resolve();
+        try {
+          this.onRoundClosed({ ...closed, timing: { arrivedAt, closedAt, applyMs, publishedAt } });
+        } catch (error) {
+          // No request to fail here: the round is done, so log it and go on (as a checkpoint error would).
+          this.faults.log.error({ err: error, round }, `after round ${round}: ${(error as Error).message}`);
+        }
+        this.armDeadline();
+        // Participants that left meanwhile may be all the next round was waiting for.
+        this.closeIfComplete();
+      }),
+    );
   }
 
   /**

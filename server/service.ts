@@ -80,13 +80,18 @@ export function createHandlers(deps: ServiceDeps): ParameterServerHandlers {
       }
       // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.
       coordinator.addParticipant(call.request.workerId);
-      const round = store.round;
-      const snapshot = store.snapshot();
-      const chunks = [...splitIntoChunks(snapshot, config.chunkBytes)].map((c) => ({ round, ...c }));
-      writeWithBackpressure(call, chunks).then(
-        () => call.end(),
-        (error: Error) => log.warn({ err: error.message }, 'parameter stream broke off'),
-      );
+      // Parameters and round as of the server's step, so a worker fetching meanwhile starts at the next round.
+      coordinator
+        .stepTaken()
+        .then(() => {
+          const round = store.round;
+          const chunks = [...splitIntoChunks(store.snapshot(), config.chunkBytes)].map((c) => ({ round, ...c }));
+          return writeWithBackpressure(call, chunks);
+        })
+        .then(
+          () => call.end(),
+          (error: Error) => log.warn({ err: error.message }, 'parameter stream broke off'),
+        );
     },
 
     PushContribution(call, callback) {

@@ -130,8 +130,10 @@ export class ServerConnection {
     await Promise.all([writeWithBackpressure(call!, messages).then(() => call!.end()), reply]);
   }
 
-  /** Waits for the update of `round` and writes its payload into `destination` (word-aligned, sized for it). */
-  /** Receives an update into `destination`, calling `onProgress` with the bytes in so far after each chunk of a step. */
+  /**
+   * Waits for the update of `round` and writes its payload into `destination` (word-aligned, sized for it), calling
+   * `onProgress` with the bytes received so far after each chunk (the worker steps on them while the rest arrives).
+   */
   async pull(
     workerId: number, round: number, phase: number, destination: Uint8Array, expectedBytes: number,
     onProgress?: (receivedBytes: number) => void,

@@ -89,7 +89,7 @@ function legend(netns: boolean): string[] {
     'Phases are milliseconds per round from a worker\'s point of view, averaged over workers and rounds; they add up to ' +
       'the round time. Upload ends when the server holds the whole contribution; wait for slowest lasts until the last ' +
       'one is in; aggregate is the server\'s aggregation and the copy of the update (the server takes its own replica step ' +
-      'after publishing, during the broadcast, except on rounds that carry the parameter hash); broadcast ends ' +
+      'after publishing, during the broadcast, except on rounds that carry the parameter hash or end the run); broadcast ends ' +
       'when the worker holds the whole update.',
     'Goodput: payload up and down of all workers per second of round time (MB = 10^6 bytes).' +
       (netns

@@ -5,10 +5,7 @@ import { asFloat32, asScaledSigns, type WireFormat } from './wire-format.js';
 /** Why this payload cannot be aggregated, or undefined if it can. */
 export function nonFiniteProblem(payload: Uint8Array, format: WireFormat, d: number): string | undefined {
   if (format === 'f32') {
-    const values = asFloat32(payload, d);
-    if (allFinite(values)) return undefined;
-    const j = values.findIndex((v) => !Number.isFinite(v));
-    return `coordinate ${j} is ${values[j]}`;
+    return nonFiniteValue(asFloat32(payload, d), 0);
   }
   if (format === 'scaled-sign-bits') {
     const scale = asScaledSigns(payload, d).scale[0];
@@ -33,11 +30,7 @@ export class ArrivingPayloadCheck {
     if (this.format !== 'f32' || this.found !== undefined) return;
     const end = Math.min(this.d, Math.floor(receivedBytes / 4));
     if (end <= this.checkedFloats) return;
-    const values = asFloat32(this.payload, this.d).subarray(this.checkedFloats, end);
-    if (!allFinite(values)) {
-      const j = values.findIndex((v) => !Number.isFinite(v));
-      this.found = `coordinate ${this.checkedFloats + j} is ${values[j]}`;
-    }
+    this.found = nonFiniteValue(asFloat32(this.payload, this.d).subarray(this.checkedFloats, end), this.checkedFloats);
     this.checkedFloats = end;
   }
 
@@ -47,6 +40,13 @@ export class ArrivingPayloadCheck {
     this.received(this.d * 4);
     return this.found;
   }
+}
+
+/** The first NaN or ±Infinity among `values` (coordinates from `first` on), named; undefined if there is none. */
+function nonFiniteValue(values: Float32Array, first: number): string | undefined {
+  if (allFinite(values)) return undefined;
+  const j = values.findIndex((v) => !Number.isFinite(v));
+  return `coordinate ${first + j} is ${values[j]}`;
 }
 
 /**
