@@ -39,8 +39,7 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
   process.once('SIGTERM', stopAll);
 
   let summary: RunSummary | undefined;
-  const nodeFlags = childNodeFlags(server.workers + 1);
-  const serverProcess = spawn(process.execPath, [...nodeFlags, CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', logLevel], {
+  const serverProcess = spawn(process.execPath, [...childNodeFlags(server.workers + 1), CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', logLevel], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: CHILD_ENV,
   });

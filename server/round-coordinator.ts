@@ -324,8 +324,20 @@ export class RoundCoordinator {
    * (which needs the step) or ends the run.
    */
   private canPublishBeforeStep(round: number): boolean {
-    const hashDue = this.config.hashEvery > 0 && (round + 1) % this.config.hashEvery === 0;
-    return !hashDue && round + 1 < this.config.rounds;
+    return !this.hashDue(round) && round + 1 < this.config.rounds;
+  }
+
+  /** Whether round `round`'s update carries the server's parameter hash (every hash_every rounds). */
+  private hashDue(round: number): boolean {
+    return this.config.hashEvery > 0 && (round + 1) % this.config.hashEvery === 0;
+  }
+
+  /** The server's own replica step with round `round`'s update; returns how long it took (ms). */
+  private step(round: number, payload: Uint8Array, contributors: number): number {
+    const started = performance.now();
+    const shape = { format: this.method.downlink, workers: this.config.workers, contributors };
+    this.store.applyRoundUpdate(payload, shape, this.method.replicaStepSize(round));
+    return performance.now() - started;
   }
 
   /**
@@ -346,10 +358,7 @@ export class RoundCoordinator {
     clearTimeout(this.deadline);
     this.pendingStep = new Promise((resolve) =>
       setImmediate(() => {
-        const applyStarted = performance.now();
-        const shape = { format: this.method.downlink, workers: this.config.workers, contributors: closed.contributors };
-        this.store.applyRoundUpdate(payload, shape, this.method.replicaStepSize(round));
-        const applyMs = performance.now() - applyStarted;
+        const applyMs = this.step(round, payload, closed.contributors);
         this.pendingStep = undefined;
         resolve();
         try {
@@ -384,15 +393,9 @@ export class RoundCoordinator {
   private applyAndPublish(
     round: number, downlink: Uint8Array | undefined, contributors: number, rejected: boolean, phase: Phase,
   ): Pick<RoundTiming, 'applyMs' | 'publishedAt'> {
-    const applyStarted = performance.now();
-    if (downlink) {
-      const shape = { format: this.method.downlink, workers: this.config.workers, contributors };
-      this.store.applyRoundUpdate(downlink, shape, this.method.replicaStepSize(round));
-    } else {
-      this.store.keepRound();
-    }
-    const applyMs = performance.now() - applyStarted;
-    const hashDue = this.config.hashEvery > 0 && (round + 1) % this.config.hashEvery === 0;
+    let applyMs = 0;
+    if (downlink) applyMs = this.step(round, downlink, contributors);
+    else this.store.keepRound();
     this.publish({
       round,
       phase,
@@ -400,7 +403,7 @@ export class RoundCoordinator {
       payload: phase === 0 && downlink ? this.publicationCopy(downlink).subarray(0, downlink.byteLength) : NO_PAYLOAD,
       contributors,
       rejected,
-      hash: hashDue || this.done ? this.store.hash() : undefined,
+      hash: this.hashDue(round) || this.done ? this.store.hash() : undefined,
       stop: this.done,
     });
     return { applyMs, publishedAt: monotonicMs() };

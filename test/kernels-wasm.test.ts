@@ -26,23 +26,7 @@ import {
 import { packSignsWasm } from '../shared/kernels/wasm/pack-signs-wasm.js';
 import { STAGING_BYTES, chunkElements } from '../shared/kernels/wasm/staging.js';
 import { requireWasmKernels, wasmKernelsAvailable } from '../shared/kernels/wasm/wasm-module.js';
-
-function floatFromBits(bits: number): number {
-  return new Float32Array(new Uint32Array([bits]).buffer)[0];
-}
-
-/** Bit-identical, except that any NaN equals any NaN (which NaN comes out is unspecified). */
-function assertSameFloats(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length);
-  const actualBits = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let j = 0; j < actual.length; j++) {
-    if (Number.isNaN(expected[j]) && Number.isNaN(actual[j])) continue;
-    if (actualBits[j] !== expectedBits[j]) {
-      assert.fail(`${what}: coordinate ${j} is ${actual[j]}, expected ${expected[j]}`);
-    }
-  }
-}
+import { assertSameFloats, floatFromBits } from './support/floats.js';
 
 /** Random packed votes (p = ½, so even M ties often), padding bits 0. */
 function randomVotes(rng: RandomGenerator, m: number, d: number): Uint32Array[] {

@@ -14,6 +14,7 @@ import {
 } from '../shared/kernels/mean.js';
 import { coordinateMedianFast, coordinateMedianReference } from '../shared/kernels/median.js';
 import { majorityVoteFast, majorityVoteReference } from '../shared/kernels/vote.js';
+import { assertSameFloats } from './support/floats.js';
 
 const SPECIALS = [0, -0, Number.NaN, Infinity, -Infinity, 3.4028234663852886e38, -3.4028234663852886e38, 1e-45];
 
@@ -27,13 +28,6 @@ function randomInputs(rng: RandomGenerator, m: number, d: number, specials: bool
     }
     return values;
   });
-}
-
-function assertSameFloats(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length);
-  for (let j = 0; j < actual.length; j++) {
-    if (!Object.is(actual[j], expected[j])) assert.fail(`${what}: coordinate ${j}: ${actual[j]} vs ${expected[j]}`);
-  }
 }
 
 test('mean and sum: fast equals the reference bit for bit', () => {

@@ -9,13 +9,10 @@ import { ConfigError } from '../shared/errors.js';
 import { kernelSet } from '../shared/kernels/kernel-set.js';
 import { MAX_MEDIAN_WORKERS, coordinateMedianReference } from '../shared/kernels/median.js';
 import { majorityVoteReference } from '../shared/kernels/vote.js';
+import { assertSameFloats, floatFromBits } from './support/floats.js';
 
 /** Every fast path is held to the same tests: the plain-JS one and the WebAssembly SIMD one. */
 const FAST_KERNELS = (['js', 'wasm'] as const).map((choice) => ({ choice, ...kernelSet(choice) }));
-
-function floatFromBits(bits: number): number {
-  return new Float32Array(new Uint32Array([bits]).buffer)[0];
-}
 
 const AWKWARD = [
   0,
@@ -44,21 +41,6 @@ function awkwardInputs(rng: RandomGenerator, m: number, d: number): Float32Array
     }
     return values;
   });
-}
-
-/** Bit-identical, except that any NaN equals any NaN (which NaN comes out is unspecified). */
-function assertSameFloats(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length);
-  const actualBits = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let j = 0; j < actual.length; j++) {
-    if (Number.isNaN(expected[j]) && Number.isNaN(actual[j])) continue;
-    if (actualBits[j] !== expectedBits[j]) {
-      assert.fail(`${what}: coordinate ${j} is ${Object.is(actual[j], -0) ? '-0' : actual[j]}, expected ${
-        Object.is(expected[j], -0) ? '-0' : expected[j]
-      }`);
-    }
-  }
 }
 
 test('fast medians equal the reference bit for bit on awkward inputs', () => {

@@ -12,10 +12,7 @@ import {
   unpackSigns,
   unpackSignsReference,
 } from '../shared/codec/sign-bits.js';
-
-function floatFromBits(bits: number): number {
-  return new Float32Array(new Uint32Array([bits]).buffer)[0];
-}
+import { floatFromBits } from './support/floats.js';
 
 /** Values whose sign bit is the interesting part: zeros, NaNs of both signs, infinities, denormals. */
 const SPECIALS = new Float32Array(16);

@@ -138,15 +138,16 @@ export class ServerConnection {
     workerId: number, round: number, phase: number, destination: Uint8Array, expectedBytes: number,
     onProgress?: (receivedBytes: number) => void,
   ): Promise<PulledUpdate> {
-    const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`);
     const pulled: PulledUpdate = { stop: false, contributors: 0, rejected: false };
+    const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`, (bytes) => {
+      if (!pulled.rejected) onProgress?.(bytes);
+    });
     await this.readStream(
       this.client.pullUpdate({ workerId, round, phase }, this.metadata),
       (chunk: UpdateChunk__Output) => {
         pulled.rejected ||= chunk.rejected;
         // A round that passed without a step (every contribution refused) comes with no payload.
         if (!(chunk.rejected && chunk.totalBytes === 0)) assembler.accept(chunk);
-        if (!pulled.rejected) onProgress?.(assembler.bytesReceived);
         if (chunk.parameterHash.byteLength > 0) pulled.parameterHash = chunk.parameterHash;
         pulled.stop ||= chunk.stop;
         pulled.contributors = chunk.contributors;
