@@ -1,4 +1,4 @@
-// The replica step x ← x − γ·u (shared/methods/apply-update.ts), four coordinates per SIMD step, on a chunk
+// The replica step x ← x − γ·u (shared/kernels/apply-update.ts), four coordinates per SIMD step, on a chunk
 // of parameters the caller staged in linear memory. Bit for bit what the JS definition computes: JS reads a
 // float32 as a double, subtracts the step in double and rounds once when it stores; here each float32 lane is
 // promoted to f64, the same f64 step subtracted, and the result demoted once. The steps themselves (±γ, or

@@ -18,9 +18,10 @@ import { coordinateMedianJs, coordinateMedianReference, coordinateMedianWasm } f
 import { majorityVoteJs, majorityVoteReference, majorityVoteWasm, type VoteInput } from '../shared/kernels/vote.js';
 import { packSignsWasm } from '../shared/kernels/wasm/pack-signs-wasm.js';
 import { positiveCountPlanes, positiveCountPlanesReference } from '../shared/kernels/sign-sum.js';
-import { applyUpdateJs, applyUpdateReference, applyUpdateWasm } from '../shared/methods/apply-update.js';
-import { allocatePayload, type WireFormat } from '../shared/methods/wire-format.js';
-import { addNoise, type NoiseDistribution } from '../shared/random/noise.js';
+import { applyUpdateJs, applyUpdateReference, applyUpdateWasm } from '../shared/kernels/apply-update.js';
+import { allocatePayload, type WireFormat } from '../shared/codec/wire-format.js';
+import { addNoise } from '../shared/kernels/noise.js';
+import type { NoiseDistribution } from '../shared/random/noise-distribution.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 import { NOISE_LANE_WORDS, seedNoiseLanes } from '../shared/kernels/wasm/noise-wasm.js';
 import { STAGING_BYTES, stagingStrideBytes } from '../shared/kernels/wasm/staging.js';

@@ -8,12 +8,13 @@
 import { cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendChoice } from '../worker/backend.js';
-import { BatchSampler } from '../worker/data/batches.js';
-import type { LabeledImages } from '../worker/data/dataset.js';
-import { loadEmbeddedMnist } from '../worker/data/mnist-embedded.js';
-import type { Model } from '../worker/models/model.js';
-import { createModel } from '../worker/models/registry.js';
+import { selectBackend } from '../problem/backend.js';
+import type { BackendChoice } from '../problem/training-problem.js';
+import { BatchSampler } from '../problem/data/batches.js';
+import type { LabeledImages } from '../problem/data/dataset.js';
+import { loadEmbeddedMnist } from '../problem/data/mnist-embedded.js';
+import type { Model } from '../problem/models/model.js';
+import { createModel } from '../problem/models/registry.js';
 
 const BATCH = 64;
 const WARM_UP_STEPS = 2;
@@ -75,7 +76,7 @@ function autodiffMlpStep(parameters: Float32Array, x: Float32Array, labels: Uint
   return values[0]!;
 }
 
-/** LeNet (the layout of worker/models/lenet.ts) through tf.conv2d, tf.matMul and tf.grads: TensorFlow.js's own gradients. */
+/** LeNet (the layout of problem/models/lenet.ts) through tf.conv2d, tf.matMul and tf.grads: TensorFlow.js's own gradients. */
 function autodiffLenetStep(parameters: Float32Array, x: Float32Array, labels: Uint8Array, gradientOut: Float32Array): number {
   const shapes = [[5, 5, 1, 6], [6], [5, 5, 6, 16], [16], [400, 120], [120], [120, 84], [84], [84, 10], [10]];
   const packed = tf.tidy(() => {

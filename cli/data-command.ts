@@ -3,9 +3,9 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../shared/errors.js';
-import { DATASET_SOURCES, FETCHABLE_NAMES } from '../worker/data/dataset-sources.js';
-import { fetchDataset } from '../worker/data/fetch-dataset.js';
-import { listLocalDatasets, type LocalDataset } from '../worker/data/local-datasets.js';
+import { DATASET_SOURCES, FETCHABLE_NAMES } from '../problem/data/dataset-sources.js';
+import { fetchDataset } from '../problem/data/fetch-dataset.js';
+import { listLocalDatasets, type LocalDataset } from '../problem/data/local-datasets.js';
 
 const dataDirOption = {
   'data-dir': { type: 'string', describe: 'Directory with data sets (as written by `signps data fetch --to`), besides the built-in places' },

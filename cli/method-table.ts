@@ -1,7 +1,7 @@
 // `signps methods`: every preset with its stages and what it costs on the wire.
 import { METHOD_NAMES, PRESETS, type Preset } from '../shared/methods/presets.js';
 import { aggregatorNamed, AGGREGATORS, COMPRESSORS, compressorNamed } from '../shared/methods/stage-registry.js';
-import { WIRE_FORMAT_SUMMARY } from '../shared/methods/wire-format.js';
+import { WIRE_FORMAT_SUMMARY } from '../shared/codec/wire-format.js';
 
 export function formatMethodTable(): string {
   const presets = table(

@@ -5,13 +5,13 @@ import { KERNEL_CHOICES } from '../shared/kernels/kernel-set.js';
 import { METHOD_NAMES } from '../shared/methods/presets.js';
 import { LR_SCHEDULE_HELP } from '../shared/methods/learning-rate.js';
 import { AGGREGATORS, COMPRESSORS } from '../shared/methods/stage-registry.js';
-import { NOISE_DISTRIBUTIONS } from '../shared/random/noise.js';
+import { NOISE_DISTRIBUTIONS } from '../shared/random/noise-distribution.js';
 import { DEFAULT_CHUNK_BYTES } from '../shared/protocol.js';
-import { MODEL_SPECS_HELP } from '../worker/models/registry.js';
-import { ANALYTIC_MODELS_HELP } from '../worker/problems/analytic-registry.js';
+import { MODEL_SPECS_HELP } from '../problem/models/registry.js';
+import { ANALYTIC_MODELS_HELP } from '../problem/analytic/analytic-registry.js';
 import { ATTACK_HELP } from '../worker/attacks.js';
-import { DATASET_NAMES, DATASETS_HELP } from '../worker/task.js';
-import { PARTITION_HELP } from '../worker/data/partition-spec.js';
+import { DATASET_NAMES, DATASETS_HELP } from '../problem/task.js';
+import { PARTITION_HELP } from '../problem/data/partition-spec.js';
 
 export const loggingOptions = {
   'log-level': { choices: LOG_LEVELS, default: 'info', describe: 'Least severe log level printed' },

@@ -9,8 +9,9 @@ import { parseAttack } from '../worker/attacks.js';
 import { createLogger, type Logger } from '../shared/logging.js';
 import type { Level } from 'pino';
 import { runServer } from '../server/main.js';
+import { createProblem } from '../problem/create-problem.js';
 import { runWorker } from '../worker/main.js';
-import type { BackendChoice } from '../worker/backend.js';
+import type { BackendChoice } from '../problem/training-problem.js';
 import { LocalRunError, runLocal } from './local.js';
 import { dataCommand } from './data-command.js';
 import { benchCommand } from './bench-command.js';
@@ -43,7 +44,12 @@ async function main(): Promise<void> {
       (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions }),
       async (argv) => {
         const log = logger('server', argv);
-        await runServer(serverOptionsFrom(argv, argv.host, argv.port), log);
+        const options = serverOptionsFrom(argv, argv.host, argv.port);
+        const problem = await createProblem(
+          { dataset: options.dataset, model: options.model, workers: options.workers, dataDir: options.dataDir },
+          options.backend,
+        );
+        await runServer(options, problem, log);
       },
     )
     .command(

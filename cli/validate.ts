@@ -4,9 +4,9 @@ import { ConfigError } from '../shared/errors.js';
 import { isMethodName } from '../shared/methods/presets.js';
 import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
-import { parsePartitionSpec } from '../worker/data/partition-spec.js';
+import { parsePartitionSpec } from '../problem/data/partition-spec.js';
 import type { ServerOptions } from '../server/main.js';
-import type { BackendChoice } from '../worker/backend.js';
+import type { BackendChoice } from '../problem/training-problem.js';
 
 export interface RunFlags {
   method: string;

@@ -6,7 +6,7 @@
 // Both cost a pass over every contribution, so they run every N rounds.
 import type { KernelSet } from '../shared/kernels/kernel-set.js';
 import type { Method } from '../shared/methods/method.js';
-import { asFloat32, asSignWords } from '../shared/methods/wire-format.js';
+import { asFloat32, asSignWords } from '../shared/codec/wire-format.js';
 
 export type Diagnostics = Record<string, number | number[]>;
 

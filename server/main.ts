@@ -8,8 +8,7 @@ import type { Logger } from '../shared/logging.js';
 import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
-import type { BackendChoice } from '../worker/backend.js';
-import { createProblem } from '../worker/problem.js';
+import type { BackendChoice, TrainingProblem } from '../problem/training-problem.js';
 import { loadLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { createDiagnostics } from './diagnostics.js';
 import { Membership } from './membership.js';
@@ -17,7 +16,8 @@ import { ParameterStore } from './parameter-store.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { RoundCoordinator } from './round-coordinator.js';
 import { RunRecord } from './run-record.js';
-import { createHandlers, type Sessions } from './service.js';
+import type { Sessions } from './handlers/deps.js';
+import { createHandlers } from './service.js';
 import { requireToken } from './authentication.js';
 import { loadToken, serverCredentials, type SecurityFlags } from '../shared/security.js';
 import { TrafficCounter } from './traffic.js';
@@ -60,13 +60,13 @@ const RESUME_MUST_MATCH = ['method', 'model', 'dataset', 'workers', 'seed', 'par
 /** How long the server waits, after the last round, for every worker to collect the final update. */
 const FINAL_DELIVERY_GRACE_MS = 30_000;
 
-export async function runServer(options: ServerOptions, log: Logger): Promise<void> {
+/**
+ * Runs the server for `problem`, which the caller builds (problem/create-problem.ts) from the same options: the
+ * server itself never loads model code, it only calls the problem's initial parameters and evaluation.
+ */
+export async function runServer(options: ServerOptions, problem: TrainingProblem, log: Logger): Promise<void> {
   const token = loadToken(options.security);
   const credentials = serverCredentials(options.security);
-  const problem = await createProblem(
-    { dataset: options.dataset, model: options.model, workers: options.workers, dataDir: options.dataDir },
-    options.backend,
-  );
   if (problem.backendFallback) log.warn({ fallback: problem.backendFallback }, problem.backendFallback);
   const histograms = problem.shardHistograms?.(options.workers, options.partition, options.seed);
   const d = problem.parameterCount;
@@ -100,7 +100,7 @@ export async function runServer(options: ServerOptions, log: Logger): Promise<vo
   const traffic = new TrafficCounter();
   const record = new RunRecord(options.out, { resumeRound: options.resume ? store.round : undefined });
   const reporter = new ProgressReporter({
-    config, method, problem, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
+    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
   });
   const coordinator = new RoundCoordinator(
     config,

@@ -1,7 +1,7 @@
 // Who takes part: worker ids are never reused; each live worker owns one of the M data shards. A worker that
 // leaves (its Attend stream broke, or it never opened one) frees its shard for the next worker to join, so a
 // replacement trains the same data.
-import { ProtocolError } from '../shared/errors.js';
+import { RunFullError } from '../shared/protocol-errors.js';
 
 export interface Member {
   workerId: number;
@@ -10,8 +10,6 @@ export interface Member {
   /** Set once the worker's Attend stream is open. */
   attending: boolean;
 }
-
-export class RunFullError extends ProtocolError {}
 
 export class Membership {
   private nextWorkerId = 1;

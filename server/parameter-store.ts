@@ -1,5 +1,5 @@
 // The authoritative float32 parameters and the round they belong to.
-import { applyUpdate, type UpdateShape } from '../shared/methods/apply-update.js';
+import { applyUpdate, type UpdateShape } from '../shared/kernels/apply-update.js';
 import { parameterHash } from '../shared/parameter-hash.js';
 
 export class ParameterStore {

@@ -3,16 +3,18 @@
 import type { Logger } from '../shared/logging.js';
 import type { Method } from '../shared/methods/method.js';
 import type { RunConfig } from '../shared/protocol.js';
-import type { Evaluation, TrainingProblem } from '../worker/problem.js';
+import type { Evaluation } from '../problem/training-problem.js';
 import type { ParameterStore } from './parameter-store.js';
-import type { ClosedRound } from './round-coordinator.js';
+import type { ClosedRound } from './round-types.js';
 import type { RunRecord } from './run-record.js';
 import type { TrafficCounter } from './traffic.js';
 
 export interface ReporterDeps {
   config: RunConfig;
   method: Method;
-  problem: TrainingProblem;
+  problemName: string;
+  /** Evaluates parameters on held-out data (the problem's own evaluation, handed in by server/main.ts). */
+  evaluate: (parameters: Float32Array) => Evaluation;
   store: ParameterStore;
   traffic: TrafficCounter;
   record: RunRecord;
@@ -90,12 +92,12 @@ export class ProgressReporter {
   }
 
   async finish(): Promise<RunSummary> {
-    const { config, method, problem, traffic, record, log, store } = this.deps;
+    const { config, method, problemName, traffic, record, log, store } = this.deps;
     const evaluation = this.lastEvaluation ?? this.evaluate();
     const workerRounds = config.workers * config.rounds;
     const summary: RunSummary = {
       method: config.method,
-      problem: problem.name,
+      problem: problemName,
       workers: config.workers,
       rounds: config.rounds,
       parameterCount: config.parameterCount,
@@ -109,7 +111,7 @@ export class ProgressReporter {
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       parameterHash: store.hash().toString('hex'),
     };
-    const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${problem.name}`);
+    const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${problemName}`);
     log.info(
       { event: 'summary', summary, chart, uplinkFormat: method.uplink, downlinkFormat: method.downlink },
       `training finished: ${evaluation.headline}` + (chart ? `; curves in ${chart}` : ''),
@@ -118,8 +120,8 @@ export class ProgressReporter {
   }
 
   private evaluate(): Evaluation {
-    const { problem, store } = this.deps;
-    this.lastEvaluation = problem.evaluate(store.parameters);
+    const { evaluate, store } = this.deps;
+    this.lastEvaluation = evaluate(store.parameters);
     return this.lastEvaluation;
   }
 }

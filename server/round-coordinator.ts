@@ -1,5 +1,6 @@
 // Synchronous rounds: collect one contribution per participant, aggregate, publish the encoded update to every
-// worker waiting for it, and apply it to the server's copy.
+// worker waiting for it, and apply it to the server's copy. This file is the round's state machine; the book of
+// participants, the deadline timer, the publication and the end of the run each live in their own file.
 // Faults: a worker that leaves (its Attend stream broke) stops being waited for at once; a worker that is alive
 // but slow is waited for until the round's deadline, after which the round closes with the contributions in
 // hand if there are at least `quorum` of them, and the late worker resynchronises from the next round.
@@ -7,76 +8,23 @@
 // contributions and publishes the candidate step without applying it; phase 1 collects each worker's loss at
 // the candidate on the same batch, and publishes the verdict: the step is kept only if the mean loss did not rise.
 import { ChunkAssembler } from '../shared/codec/chunks.js';
+import { ArrivingPayloadCheck } from '../shared/codec/payload-check.js';
+import { allocatePayload } from '../shared/codec/wire-format.js';
 import { ProtocolError } from '../shared/errors.js';
+import type { Logger } from '../shared/logging.js';
 import type { Method } from '../shared/methods/method.js';
 import type { Aggregator } from '../shared/methods/stages.js';
-import { allocatePayload } from '../shared/methods/wire-format.js';
-import { ArrivingPayloadCheck } from '../shared/methods/payload-check.js';
+import { monotonicMs } from '../shared/monotonic-clock.js';
+import { ContributionRefusedError, OutOfStepError } from '../shared/protocol-errors.js';
 import type { RunConfig } from '../shared/protocol.js';
-import type { Logger } from '../shared/logging.js';
+import { aggregateContributions, type Aggregated } from './aggregation.js';
 import type { Diagnose } from './diagnostics.js';
+import { FinalDeliveries } from './final-deliveries.js';
 import type { ParameterStore } from './parameter-store.js';
-
-export type Phase = 0 | 1;
-
-/** The worker is behind (missed a deadline, or the server restarted): it should fetch the parameters. */
-export class OutOfStepError extends ProtocolError {}
-
-/** The contribution itself was unusable (NaN or ±Infinity); the round goes on without it. */
-export class RefusedContributionError extends ProtocolError {}
-
-export interface PublishedUpdate {
-  round: number;
-  phase: Phase;
-  payload: Uint8Array;
-  contributors: number;
-  /** The safeguard refused the candidate: replicas keep their parameters. */
-  rejected: boolean;
-  /** The server's parameter hash after this update, every hash_every rounds. */
-  hash?: Buffer;
-  stop: boolean;
-}
-
-export interface ClosedRound {
-  round: number;
-  meanLoss: number;
-  contributors: number;
-  aggregateMs: number;
-  diagnostics?: Record<string, number | number[]>;
-  /** Safeguarded methods: whether the candidate step was kept. */
-  accepted?: boolean;
-  /** When the round's steps happened (single-phase rounds), for `signps bench`. */
-  timing?: RoundTiming;
-}
-
-/** Instants are CLOCK_MONOTONIC milliseconds (one clock for every process on a machine, namespaces included). */
-export interface RoundTiming {
-  /** When each contribution was complete, by worker id. */
-  arrivedAt: Record<number, number>;
-  /** Aggregation started: the last contribution arrived, or the deadline passed. */
-  closedAt: number;
-  /** The server's own replica step. */
-  applyMs: number;
-  /** The encoded update was handed to the workers' PullUpdate calls. */
-  publishedAt: number;
-}
-
-/** CLOCK_MONOTONIC in ms: one clock for every process on the machine, so instants compare across processes. */
-const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-interface Participant {
-  slot: Uint8Array;
-  /** Loss reported with this phase's contribution; undefined until it arrives. */
-  loss?: number;
-  /** This phase's contribution arrived but was refused: the round does not wait for it. */
-  refused?: boolean;
-  /** Phase 0's loss, kept for the safeguard's comparison in phase 1. */
-  lossBefore?: number;
-  /** When this phase's contribution was complete (monotonic clock, ms). */
-  arrivedAt?: number;
-  /** NaN and ±Infinity checks of this phase's contribution, chunk by chunk as it arrives. */
-  check?: ArrivingPayloadCheck;
-}
+import { Participants } from './participants.js';
+import { Publication } from './publication.js';
+import { RoundDeadline } from './round-deadline.js';
+import type { ClosedRound, Phase, PublishedUpdate, RoundTiming } from './round-types.js';
 
 const NO_PAYLOAD = new Uint8Array(0);
 
@@ -88,26 +36,19 @@ export interface FaultPolicy {
 }
 
 export class RoundCoordinator {
-  private readonly participants = new Map<number, Participant>();
-  private waiters: Array<{ round: number; phase: Phase; resolve: (update: PublishedUpdate) => void }> = [];
-  /** The latest published update of each phase. */
-  private readonly published = new Map<Phase, PublishedUpdate>();
+  private readonly participants: Participants;
+  private readonly publication: Publication;
+  private readonly deadline: RoundDeadline;
+  private readonly ending = new FinalDeliveries();
   private phase: Phase = 0;
   private started = false;
-  private readonly publicationBuffers: Uint8Array[] = [];
-  private publications = 0;
   /** Set while the update is published and the server's own step is still to come (see publishThenStep). */
   private pendingStep?: Promise<void>;
-  private halted = false;
-  private deadline?: NodeJS.Timeout;
-  private candidate?: { payload: Uint8Array; contributors: number; aggregateMs: number; diagnostics?: ClosedRound['diagnostics'] };
-  private readonly finalDeliveries = new Set<number>();
-  private resolveFinished!: () => void;
-  private resolveLastRoundClosed!: () => void;
+  private candidate?: Omit<Aggregated, 'downlink'> & { payload: Uint8Array; contributors: number };
   /** Resolves once the last round is closed. */
-  readonly lastRoundClosed = new Promise<void>((resolve) => (this.resolveLastRoundClosed = resolve));
+  readonly lastRoundClosed = this.ending.lastRoundClosed;
   /** Resolves once the last round is closed and every participant has received its update. */
-  readonly finished = new Promise<void>((resolve) => (this.resolveFinished = resolve));
+  readonly finished = this.ending.finished;
 
   constructor(
     private readonly config: RunConfig,
@@ -117,7 +58,12 @@ export class RoundCoordinator {
     private readonly faults: FaultPolicy,
     private readonly onRoundClosed: (closed: ClosedRound) => void,
     private readonly diagnose: Diagnose = () => undefined,
-  ) {}
+  ) {
+    const { parameterCount: d, workers } = config;
+    this.participants = new Participants(() => allocatePayload(method.uplink, d, workers));
+    this.publication = new Publication(() => allocatePayload(method.downlink, d, workers));
+    this.deadline = new RoundDeadline(faults.roundTimeoutMs, () => this.deadlinePassed());
+  }
 
   get round(): number {
     return this.store.round;
@@ -133,9 +79,7 @@ export class RoundCoordinator {
 
   /** The round starts waiting for this worker (a new one, or one back in step after fetching the parameters). */
   addParticipant(workerId: number): void {
-    if (this.participants.has(workerId)) return;
-    const d = this.config.parameterCount;
-    this.participants.set(workerId, { slot: allocatePayload(this.method.uplink, d, this.config.workers) });
+    if (!this.participants.add(workerId)) return;
     // Training starts once all M workers are there; after that, workers come and go.
     if (!this.started && this.participants.size >= this.config.workers) {
       this.started = true;
@@ -145,14 +89,13 @@ export class RoundCoordinator {
 
   /** The worker is gone: stop waiting for it. */
   removeParticipant(workerId: number): void {
-    if (!this.participants.delete(workerId)) return;
+    if (!this.participants.remove(workerId)) return;
     this.closeIfComplete();
   }
 
-  /** Stops the deadline timer (shutdown). */
+  /** Stops the deadline timer for good (shutdown). */
   halt(): void {
-    this.halted = true;
-    clearTimeout(this.deadline);
+    this.deadline.halt();
   }
 
   /** Resolves once the server's own step of the last published update is taken (at once if it is). */
@@ -173,7 +116,7 @@ export class RoundCoordinator {
         `contribution for round ${round} phase ${phase}, but round ${this.store.round} phase ${this.phase} is ${this.pendingStep ? 'closed' : 'open'}; fetch the parameters again`,
       );
     }
-    if (participant.loss !== undefined || participant.refused) {
+    if (Participants.answered(participant)) {
       throw new ProtocolError(`worker ${workerId} already contributed to round ${round}`);
     }
     const expected = phase === 0 ? this.method.uplinkBytes : 0;
@@ -192,7 +135,7 @@ export class RoundCoordinator {
     if (problem) {
       participant.refused = true;
       this.closeIfComplete();
-      throw new RefusedContributionError(
+      throw new ContributionRefusedError(
         `contribution of worker ${workerId} to round ${round} refused: ${problem}; the round goes on without it (a diverging model? try a smaller --lr)`,
       );
     }
@@ -203,45 +146,36 @@ export class RoundCoordinator {
 
   /** Resolves with the update of (`round`, `phase`) once published; the latest one of each phase stays available. */
   waitForUpdate(round: number, phase: number): Promise<PublishedUpdate> {
-    const published = this.published.get(phase as Phase);
-    if (published?.round === round) return Promise.resolve(published);
+    if (phase === 0 || phase === 1) {
+      const published = this.publication.latest(phase);
+      if (published?.round === round) return Promise.resolve(published);
+    }
     if (round !== this.store.round || this.done || (phase !== 0 && phase !== 1)) {
       return Promise.reject(
-        new ProtocolError(`no update for round ${round} phase ${phase} (round ${this.store.round} is open); fetch the parameters again`),
+        new OutOfStepError(`no update for round ${round} phase ${phase} (round ${this.store.round} is open); fetch the parameters again`),
       );
     }
-    return new Promise((resolve) => this.waiters.push({ round, phase, resolve }));
+    return this.publication.waitFor(round, phase);
   }
 
   /** Called once an update has been streamed to a worker in full. */
   updateDelivered(workerId: number, update: PublishedUpdate): void {
-    if (!update.stop) return;
-    this.finalDeliveries.add(workerId);
-    if ([...this.participants.keys()].every((id) => this.finalDeliveries.has(id))) this.resolveFinished();
-  }
-
-  private contributed(): Array<[number, Participant]> {
-    return [...this.participants.entries()].filter(([, p]) => p.loss !== undefined).sort(([a], [b]) => a - b);
+    if (update.stop) this.ending.markDelivered(workerId, this.participants.ids());
   }
 
   private closeIfComplete(): void {
-    if (!this.started || this.pendingStep || this.halted || this.done || this.participants.size === 0) return;
-    for (const participant of this.participants.values()) {
-      if (participant.loss === undefined && !participant.refused) return;
-    }
-    this.closePhase();
+    if (!this.started || this.pendingStep || this.deadline.isHalted || this.done || this.participants.size === 0) return;
+    if (this.participants.allAnswered()) this.closePhase();
   }
 
   private armDeadline(): void {
-    clearTimeout(this.deadline);
-    if (this.done || this.halted) return;
-    this.deadline = setTimeout(() => this.deadlinePassed(), this.faults.roundTimeoutMs);
-    this.deadline.unref();
+    if (this.done) this.deadline.clear();
+    else this.deadline.arm();
   }
 
   private deadlinePassed(): void {
     if (this.pendingStep) return; // the step re-arms the deadline for the next round
-    const contributed = this.contributed();
+    const contributed = this.participants.contributed();
     const round = this.store.round;
     if (contributed.length === 0 || contributed.length < this.faults.quorum) {
       this.faults.log.warn(
@@ -251,9 +185,7 @@ export class RoundCoordinator {
       this.armDeadline();
       return;
     }
-    for (const [workerId, participant] of this.participants) {
-      if (participant.loss !== undefined || participant.refused) continue;
-      this.participants.delete(workerId);
+    for (const workerId of this.participants.dropSilent()) {
       this.faults.log.warn({ round, workerId }, `worker ${workerId} missed round ${round}'s deadline; the round closes without it`);
     }
     this.closePhase();
@@ -262,30 +194,25 @@ export class RoundCoordinator {
   private closePhase(): void {
     const round = this.store.round;
     const closedAt = monotonicMs();
-    const contributed = this.contributed();
+    const contributed = this.participants.contributed();
     const arrivedAt = Object.fromEntries(contributed.map(([id, p]) => [id, p.arrivedAt ?? closedAt]));
     const ordered = contributed.map(([, p]) => p);
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
-    for (const participant of this.participants.values()) {
-      participant.loss = undefined;
-      participant.refused = undefined;
-    }
+    this.participants.clearAnswers();
     if (ordered.length === 0) {
       // Every contribution was refused: the round passes without a step.
       this.phase = 0;
       this.applyAndPublish(round, undefined, 0, true, 0);
       this.onRoundClosed({ round, meanLoss: Number.NaN, contributors: 0, aggregateMs: 0 });
-      if (this.done) this.resolveLastRoundClosed();
+      if (this.done) this.ending.roundsOver();
       this.armDeadline();
       return;
     }
 
     if (this.phase === 0) {
-      const started = performance.now();
-      const contributions = ordered.map((p) => p.slot);
-      const downlink = this.aggregator.aggregate(contributions, { round, seed: this.config.seed });
-      const aggregateMs = performance.now() - started;
-      const diagnostics = this.diagnose(contributions, round);
+      const { downlink, aggregateMs, diagnostics } = aggregateContributions(
+        this.aggregator, this.diagnose, ordered.map((p) => p.slot), round, this.config.seed,
+      );
       if (this.method.pipeline.safeguard) {
         ordered.forEach((p, i) => (p.lossBefore = losses[i]));
         // An aligned copy, applied once the verdict is in; the aggregator reuses its output buffer.
@@ -293,7 +220,7 @@ export class RoundCoordinator {
         payload.set(downlink);
         this.candidate = { payload: payload.subarray(0, downlink.byteLength), contributors: ordered.length, aggregateMs, diagnostics };
         this.phase = 1;
-        this.publish({ round, phase: 0, payload: this.candidate.payload, contributors: ordered.length, rejected: false, stop: false });
+        this.publication.publish({ round, phase: 0, payload: this.candidate.payload, contributors: ordered.length, rejected: false, stop: false });
         this.armDeadline();
         return;
       }
@@ -315,7 +242,7 @@ export class RoundCoordinator {
         diagnostics: candidate.diagnostics, accepted,
       });
     }
-    if (this.done) this.resolveLastRoundClosed();
+    if (this.done) this.ending.roundsOver();
     this.armDeadline();
   }
 
@@ -350,15 +277,13 @@ export class RoundCoordinator {
   private publishThenStep(
     round: number, downlink: Uint8Array, closed: Omit<ClosedRound, 'timing'>, arrivedAt: Record<number, number>, closedAt: number,
   ): void {
-    const payload = this.publicationCopy(downlink);
-    this.publish({
-      round, phase: 0, payload: payload.subarray(0, downlink.byteLength), contributors: closed.contributors, rejected: false, stop: false,
-    });
+    const { whole, payload } = this.publication.copy(downlink);
+    this.publication.publish({ round, phase: 0, payload, contributors: closed.contributors, rejected: false, stop: false });
     const publishedAt = monotonicMs();
-    clearTimeout(this.deadline);
+    this.deadline.clear();
     this.pendingStep = new Promise((resolve) =>
       setImmediate(() => {
-        const applyMs = this.step(round, payload, closed.contributors);
+        const applyMs = this.step(round, whole, closed.contributors);
         this.pendingStep = undefined;
         resolve();
         try {
@@ -374,21 +299,6 @@ export class RoundCoordinator {
     );
   }
 
-  /**
-   * A word-aligned copy of the update to publish: the aggregator reuses its output buffer while slow streams may
-   * still be sending the last update. Two buffers take turns, so each round's copy allocates nothing (at sgd,
-   * d = 25M, a fresh 100 MB per round cost page faults and garbage collections). Reusing round r's buffer at round
-   * r + 2 is safe: a worker still receiving round r then missed round r + 1, so its next contribution is refused
-   * as out of step and it fetches the parameters again, whatever it received.
-   */
-  private publicationCopy(downlink: Uint8Array): Uint8Array {
-    const buffer = (this.publicationBuffers[this.publications++ % 2] ??= allocatePayload(
-      this.method.downlink, this.config.parameterCount, this.config.workers,
-    ));
-    buffer.set(downlink);
-    return buffer;
-  }
-
   /** Applies the update (or, when rejected, keeps the parameters) and moves to the next round. */
   private applyAndPublish(
     round: number, downlink: Uint8Array | undefined, contributors: number, rejected: boolean, phase: Phase,
@@ -396,24 +306,17 @@ export class RoundCoordinator {
     let applyMs = 0;
     if (downlink) applyMs = this.step(round, downlink, contributors);
     else this.store.keepRound();
-    this.publish({
+    this.publication.publish({
       round,
       phase,
       // Verdicts and skipped rounds carry no payload: workers hold the candidate step, or take none.
-      payload: phase === 0 && downlink ? this.publicationCopy(downlink).subarray(0, downlink.byteLength) : NO_PAYLOAD,
+      payload: phase === 0 && downlink ? this.publication.copy(downlink).payload : NO_PAYLOAD,
       contributors,
       rejected,
       hash: this.hashDue(round) || this.done ? this.store.hash() : undefined,
       stop: this.done,
     });
     return { applyMs, publishedAt: monotonicMs() };
-  }
-
-  private publish(update: PublishedUpdate): void {
-    this.published.set(update.phase, update);
-    const ready = this.waiters.filter((w) => w.round === update.round && w.phase === update.phase);
-    this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const waiter of ready) waiter.resolve(update);
   }
 }
 

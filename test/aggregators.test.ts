@@ -6,12 +6,12 @@ import { test } from 'node:test';
 
 import { packSigns, signWordCount } from '../shared/codec/sign-bits.js';
 import { kernelSet, type KernelChoice } from '../shared/kernels/kernel-set.js';
-import { countBits } from '../shared/kernels/sign-sum.js';
+import { countBits } from '../shared/codec/wire-format.js';
 import { multiKrumSelection } from '../shared/methods/aggregators/krum.js';
 import { buildMethod, type Method } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import { AGGREGATORS } from '../shared/methods/stage-registry.js';
-import { allocatePayload, payloadBytes, type WireFormat } from '../shared/methods/wire-format.js';
+import { allocatePayload, payloadBytes, type WireFormat } from '../shared/codec/wire-format.js';
 import { tieCoinWord } from '../shared/random/tie-coin.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 

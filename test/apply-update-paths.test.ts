@@ -8,10 +8,10 @@ import { test } from 'node:test';
 
 import { signWordCount } from '../shared/codec/sign-bits.js';
 import { KERNEL_CHOICES, kernelSet } from '../shared/kernels/kernel-set.js';
-import { countBits } from '../shared/kernels/sign-sum.js';
+import { countBits } from '../shared/codec/wire-format.js';
 import { wasmKernelsAvailable } from '../shared/kernels/wasm/wasm-module.js';
-import { applyUpdate, applyUpdateJs, applyUpdateReference, applyUpdateWasm, type UpdateShape } from '../shared/methods/apply-update.js';
-import { allocatePayload, type WireFormat } from '../shared/methods/wire-format.js';
+import { applyUpdate, applyUpdateJs, applyUpdateReference, applyUpdateWasm, type UpdateShape } from '../shared/kernels/apply-update.js';
+import { allocatePayload, type WireFormat } from '../shared/codec/wire-format.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 
 type Apply = typeof applyUpdateReference;

@@ -6,11 +6,11 @@ import { test } from 'node:test';
 
 import { signWordCount } from '../shared/codec/sign-bits.js';
 import { kernelSet } from '../shared/kernels/kernel-set.js';
-import { countBits } from '../shared/kernels/sign-sum.js';
-import { applyUpdate } from '../shared/methods/apply-update.js';
+import { countBits } from '../shared/codec/wire-format.js';
+import { applyUpdate } from '../shared/kernels/apply-update.js';
 import { buildMethod, type Method } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
-import { allocatePayload, payloadBytes, type WireFormat } from '../shared/methods/wire-format.js';
+import { allocatePayload, payloadBytes, type WireFormat } from '../shared/codec/wire-format.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 
 const SIZES = [1, 31, 32, 33, 1000, 100_003];

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../shared/errors.js';
-import { selectBackend } from '../worker/backend.js';
-import { requiredKernelsOf } from '../worker/models/registry.js';
+import { selectBackend } from '../problem/backend.js';
+import { requiredKernelsOf } from '../problem/models/registry.js';
 
 const nativeInstalled = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((name) => {
   try {

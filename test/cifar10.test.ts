@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DataError } from '../shared/errors.js';
-import { loadCifar10 } from '../worker/data/cifar10.js';
-import { probeDataset } from '../worker/data/dataset-probe.js';
-import { loadTask } from '../worker/task.js';
+import { loadCifar10 } from '../problem/data/cifar10.js';
+import { probeDataset } from '../problem/data/dataset-probe.js';
+import { loadTask } from '../problem/task.js';
 import { BATCH_FILES, cifarBatch, expectedPixel, writeCifarBatches } from './support/cifar-files.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'signps-cifar-'));

@@ -17,7 +17,7 @@ import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline } from '../shared/methods/pipeline-choice.js';
 import { COMPRESSORS, compressorNamed } from '../shared/methods/stage-registry.js';
 import type { Compressor, CompressorKind } from '../shared/methods/stages.js';
-import { payloadBytes } from '../shared/methods/wire-format.js';
+import { payloadBytes } from '../shared/codec/wire-format.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 
 const SIZES = [1, 2, 31, 32, 33, 1000, 100_003];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { METHOD_NAMES, PRESETS } from '../shared/methods/presets.js';
 import { aggregatorNamed, compressorNamed } from '../shared/methods/stage-registry.js';
-import { payloadBytes } from '../shared/methods/wire-format.js';
+import { payloadBytes } from '../shared/codec/wire-format.js';
 import { jsonLines, runCli } from './support/cli.js';
 
 const WORKERS = 5;

@@ -15,11 +15,11 @@ import { gzipSync } from 'node:zlib';
 import yargs from 'yargs';
 import { dataCommand, formatDatasetTable } from '../cli/data-command.js';
 import { ConfigError, ConnectionError, DataError } from '../shared/errors.js';
-import { DATASET_SOURCES, type DatasetSource } from '../worker/data/dataset-sources.js';
-import { downloadVerified } from '../worker/data/download.js';
-import { fetchDataset } from '../worker/data/fetch-dataset.js';
-import { listLocalDatasets } from '../worker/data/local-datasets.js';
-import { loadTask } from '../worker/task.js';
+import { DATASET_SOURCES, type DatasetSource } from '../problem/data/dataset-sources.js';
+import { downloadVerified } from '../problem/data/download.js';
+import { fetchDataset } from '../problem/data/fetch-dataset.js';
+import { listLocalDatasets } from '../problem/data/local-datasets.js';
+import { loadTask } from '../problem/task.js';
 import { BATCH_FILES, cifarBatch, tarArchive } from './support/cifar-files.js';
 import { idxBytes, tinyIdxSet } from './support/idx-files.js';
 

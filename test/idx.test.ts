@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ConfigError, DataError } from '../shared/errors.js';
-import { DEBIAN_FASHION_MNIST_DIR } from '../worker/data/dataset-locations.js';
-import { probeDataset } from '../worker/data/dataset-probe.js';
-import { loadIdxDataset } from '../worker/data/idx-dataset.js';
-import { listLocalDatasets } from '../worker/data/local-datasets.js';
-import { DATASET_NAMES, DATASETS_HELP, loadTask } from '../worker/task.js';
+import { DEBIAN_FASHION_MNIST_DIR } from '../problem/data/dataset-locations.js';
+import { probeDataset } from '../problem/data/dataset-probe.js';
+import { loadIdxDataset } from '../problem/data/idx-dataset.js';
+import { listLocalDatasets } from '../problem/data/local-datasets.js';
+import { DATASET_NAMES, DATASETS_HELP, loadTask } from '../problem/task.js';
 import { idxBytes, tinyIdxSet, writeIdxSet } from './support/idx-files.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'signps-idx-'));

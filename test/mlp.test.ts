@@ -8,13 +8,13 @@ import * as tf from '@tensorflow/tfjs';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { mersenne } from 'pure-rand/generator/mersenne';
 import { ConfigError } from '../shared/errors.js';
-import { selectBackend } from '../worker/backend.js';
-import { BatchSampler } from '../worker/data/batches.js';
-import type { LabeledImages } from '../worker/data/dataset.js';
-import { loadEmbeddedMnist } from '../worker/data/mnist-embedded.js';
-import { createMlp } from '../worker/models/mlp.js';
-import type { Model } from '../worker/models/model.js';
-import { createModel } from '../worker/models/registry.js';
+import { selectBackend } from '../problem/backend.js';
+import { BatchSampler } from '../problem/data/batches.js';
+import type { LabeledImages } from '../problem/data/dataset.js';
+import { loadEmbeddedMnist } from '../problem/data/mnist-embedded.js';
+import { createMlp } from '../problem/models/mlp.js';
+import type { Model } from '../problem/models/model.js';
+import { createModel } from '../problem/models/registry.js';
 
 before(async () => {
   await selectBackend('wasm');

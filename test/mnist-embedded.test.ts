@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import type { LabeledImages } from '../worker/data/dataset.js';
-import { loadEmbeddedMnist } from '../worker/data/mnist-embedded.js';
+import type { LabeledImages } from '../problem/data/dataset.js';
+import { loadEmbeddedMnist } from '../problem/data/mnist-embedded.js';
 
 // Per digit, floor(20%) of the mnist 1.1.0 package's images (1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978).
 const TEST_PER_DIGIT = [200, 225, 198, 206, 196, 172, 202, 214, 188, 195];

@@ -8,14 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { mersenne } from 'pure-rand/generator/mersenne';
 import { ConfigError } from '../shared/errors.js';
-import { selectBackend } from '../worker/backend.js';
-import type { LabeledImages } from '../worker/data/dataset.js';
-import { loadEmbeddedMnist } from '../worker/data/mnist-embedded.js';
-import { withBoundedBatches } from '../worker/models/bounded-batches.js';
-import { conv2d, type ConvPadding } from '../worker/models/conv2d.js';
-import { createLenet } from '../worker/models/lenet.js';
-import type { Model } from '../worker/models/model.js';
-import { createModel, MODEL_SPECS_HELP, parseModelSpec, requiredKernelsOf } from '../worker/models/registry.js';
+import { selectBackend } from '../problem/backend.js';
+import type { LabeledImages } from '../problem/data/dataset.js';
+import { loadEmbeddedMnist } from '../problem/data/mnist-embedded.js';
+import { withBoundedBatches } from '../problem/models/bounded-batches.js';
+import { conv2d, type ConvPadding } from '../problem/models/conv2d.js';
+import { createLenet } from '../problem/models/lenet.js';
+import type { Model } from '../problem/models/model.js';
+import { createModel, MODEL_SPECS_HELP, parseModelSpec, requiredKernelsOf } from '../problem/models/registry.js';
 
 before(async () => {
   await selectBackend('wasm');

@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import { addNoiseWasm, NOISE_LANE_WORDS, NOISE_LANES, seedNoiseLanes } from '../shared/kernels/wasm/noise-wasm.js';
 import { STAGING_BYTES } from '../shared/kernels/wasm/staging.js';
 import { wasmKernelsAvailable } from '../shared/kernels/wasm/wasm-module.js';
-import { addNoise, NOISE_DISTRIBUTIONS, type NoiseDistribution } from '../shared/random/noise.js';
+import { addNoise } from '../shared/kernels/noise.js';
+import { NOISE_DISTRIBUTIONS, type NoiseDistribution } from '../shared/random/noise-distribution.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 
 const CHUNK_FLOATS = STAGING_BYTES / 4;

@@ -7,13 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { wasmKernelsAvailable } from '../shared/kernels/wasm/wasm-module.js';
-import {
-  addNoise,
-  NOISE_DISTRIBUTIONS,
-  standardNormal,
-  type NoiseDistribution,
-  type NoiseGenerator,
-} from '../shared/random/noise.js';
+import { addNoise, type NoiseGenerator } from '../shared/kernels/noise.js';
+import { NOISE_DISTRIBUTIONS, type NoiseDistribution } from '../shared/random/noise-distribution.js';
+import { standardNormal } from '../shared/random/noise.js';
 import { tieCoinWord } from '../shared/random/tie-coin.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { allocatePayload } from '../shared/methods/wire-format.js';
+import { allocatePayload } from '../shared/codec/wire-format.js';
 import { ParameterStore } from '../server/parameter-store.js';
 
 test('streams of one round share one snapshot; a step makes a new one and leaves the old intact', () => {

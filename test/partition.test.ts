@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../shared/errors.js';
-import { BatchSampler } from '../worker/data/batches.js';
-import type { LabeledImages } from '../worker/data/dataset.js';
-import { iidShard } from '../worker/data/partition.js';
+import { BatchSampler } from '../problem/data/batches.js';
+import type { LabeledImages } from '../problem/data/dataset.js';
+import { iidShard } from '../problem/data/partition.js';
 
 describe('iidShard', () => {
   for (const [count, workers] of [[10, 3], [8004, 3], [8004, 7], [7, 7], [1, 1], [100, 1]] as const) {

@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigError } from '../shared/errors.js';
-import { assignData, partitionShards } from '../worker/data/assignment.js';
-import { BatchSampler, type Batch } from '../worker/data/batches.js';
-import { classHistogram } from '../worker/data/class-histogram.js';
-import type { LabeledImages } from '../worker/data/dataset.js';
-import { loadEmbeddedMnist } from '../worker/data/mnist-embedded.js';
-import { iidShard, seededGenerator } from '../worker/data/partition.js';
-import { PARTITION_HELP, parsePartitionSpec } from '../worker/data/partition-spec.js';
-import { symmetricDirichlet } from '../worker/data/random-draws.js';
+import { assignData, partitionShards } from '../problem/data/assignment.js';
+import { BatchSampler, type Batch } from '../problem/data/batches.js';
+import { classHistogram } from '../problem/data/class-histogram.js';
+import type { LabeledImages } from '../problem/data/dataset.js';
+import { loadEmbeddedMnist } from '../problem/data/mnist-embedded.js';
+import { iidShard, seededGenerator } from '../problem/data/partition.js';
+import { PARTITION_HELP, parsePartitionSpec } from '../problem/data/partition-spec.js';
+import { symmetricDirichlet } from '../problem/data/random-draws.js';
 
 const mnist = loadEmbeddedMnist().train;
 const classCounts = classHistogram(Uint32Array.from({ length: mnist.count }, (_, i) => i), mnist.labels, 10);

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ArrivingPayloadCheck, nonFiniteProblem } from '../shared/methods/payload-check.js';
-import { allocatePayload, asScaledSigns } from '../shared/methods/wire-format.js';
+import { ArrivingPayloadCheck, nonFiniteProblem } from '../shared/codec/payload-check.js';
+import { allocatePayload, asScaledSigns } from '../shared/codec/wire-format.js';
 
 const bytesOf = (values: Float32Array) => new Uint8Array(values.buffer);
 

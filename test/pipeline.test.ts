@@ -12,7 +12,7 @@ import { parseLearningRateSchedule } from '../shared/methods/learning-rate.js';
 import { buildMethod, type Method } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice, type RunShape } from '../shared/methods/pipeline-choice.js';
 import { METHOD_NAMES, PRESETS } from '../shared/methods/presets.js';
-import { payloadBytes, allocatePayload } from '../shared/methods/wire-format.js';
+import { payloadBytes, allocatePayload } from '../shared/codec/wire-format.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 
 function configure(choice: PipelineChoice, shape: RunShape): Method {

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 
 import { packSigns, signWordCount } from '../shared/codec/sign-bits.js';
 import { ConfigError } from '../shared/errors.js';
-import { countBits, MAX_SUM_WORKERS, positiveCountPlanes, positiveCountPlanesReference } from '../shared/kernels/sign-sum.js';
+import { countBits } from '../shared/codec/wire-format.js';
+import { MAX_SUM_WORKERS, positiveCountPlanes, positiveCountPlanesReference } from '../shared/kernels/sign-sum.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 
 const SIZES = [1, 2, 31, 32, 33, 63, 64, 65, 1000, 100_003];

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { applyUpdateReference } from '../shared/methods/apply-update.js';
-import { allocatePayload, payloadBytes, type WireFormat } from '../shared/methods/wire-format.js';
+import { applyUpdateReference } from '../shared/kernels/apply-update.js';
+import { allocatePayload, payloadBytes, type WireFormat } from '../shared/codec/wire-format.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 import { StreamingStep } from '../worker/streaming-step.js';
 

@@ -5,22 +5,17 @@ import { hostname } from 'node:os';
 import type { Address } from '../shared/address.js';
 import { ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
+import { monotonicMs } from '../shared/monotonic-clock.js';
 import { buildMethod, type Method, type WorkerEncoder } from '../shared/methods/method.js';
-import { allocatePayload } from '../shared/methods/wire-format.js';
+import { allocatePayload } from '../shared/codec/wire-format.js';
 import { parameterHash } from '../shared/parameter-hash.js';
 import type { SecurityFlags } from '../shared/security.js';
 import { parseAttack, type Attack } from './attacks.js';
 import { StreamingStep } from './streaming-step.js';
-import type { BackendChoice } from './backend.js';
-import { createProblem, type TrainingProblem, type WorkerOracle } from './problem.js';
-import {
-  ContributionRefusedError,
-  NotAMemberError,
-  OutOfStepError,
-  ServerConnection,
-  ServerLostError,
-  type Joined,
-} from './server-connection.js';
+import { createProblem } from '../problem/create-problem.js';
+import type { BackendChoice, TrainingProblem, WorkerOracle } from '../problem/training-problem.js';
+import { ContributionRefusedError, NotAMemberError, OutOfStepError } from '../shared/protocol-errors.js';
+import { ServerConnection, ServerLostError, type Joined } from './server-connection.js';
 
 export interface WorkerOptions {
   server: Address;
@@ -133,9 +128,6 @@ async function prepare(
     candidate: config.pipeline.safeguard ? new Float32Array(d) : parameters,
   };
 }
-
-/** CLOCK_MONOTONIC in ms: one clock for every process on the machine, so instants compare across processes. */
-const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** Trains until the server's last update (true) or a stop request (false). */
 async function trainRounds(

@@ -13,17 +13,12 @@ import type { ContributionChunk } from '../shared/proto-types/signps/v1/Contribu
 import type { UpdateChunk__Output } from '../shared/proto-types/signps/v1/UpdateChunk.js';
 import type { ParameterChunk__Output } from '../shared/proto-types/signps/v1/ParameterChunk.js';
 import type { Notice__Output } from '../shared/proto-types/signps/v1/Notice.js';
+import { refusalFromStatus } from '../shared/protocol-errors.js';
 import { writeWithBackpressure } from '../shared/stream-writer.js';
 import { channelCredentials, loadToken, tokenMetadata, type SecurityFlags } from '../shared/security.js';
 
 /** The server went away (crash, restart, network): join again once it is back. */
 export class ServerLostError extends ConnectionError {}
-/** The server refused this round's contribution (NaN or ±Infinity) and went on without it. */
-export class ContributionRefusedError extends ProtocolError {}
-/** The server does not know this worker (it restarted, or dropped the worker): join again. */
-export class NotAMemberError extends ProtocolError {}
-/** This worker's round is over (it missed a deadline): fetch the parameters and go on. */
-export class OutOfStepError extends ProtocolError {}
 
 export interface Joined {
   workerId: number;
@@ -179,9 +174,6 @@ export class ServerConnection {
     if (RETRYABLE.has(serviceError.code) || serviceError.code === grpc.status.CANCELLED) {
       return new ServerLostError(`lost the server at ${this.address} during ${what}: ${serviceError.details}`);
     }
-    if (serviceError.code === grpc.status.NOT_FOUND) return new NotAMemberError(`server refused ${what}: ${serviceError.details}`);
-    if (serviceError.code === grpc.status.FAILED_PRECONDITION) return new OutOfStepError(`server refused ${what}: ${serviceError.details}`);
-    if (serviceError.code === grpc.status.OUT_OF_RANGE) return new ContributionRefusedError(serviceError.details ?? 'contribution refused');
-    return new ProtocolError(`server refused ${what}: ${serviceError.details}`);
+    return refusalFromStatus(serviceError.code, `server refused ${what}: ${serviceError.details}`);
   }
 }

@@ -3,7 +3,7 @@
 // early overlaps the step with the rest of the transfer: at d = 25M, signSGD's step costs about as much as
 // receiving the update over a fast link. Other formats (several planes per coordinate) step once at the end.
 // Each coordinate gets exactly the arithmetic of one whole applyUpdate, so replicas stay bit-identical.
-import { applyUpdate, type UpdateShape } from '../shared/methods/apply-update.js';
+import { applyUpdate, type UpdateShape } from '../shared/kernels/apply-update.js';
 
 export class StreamingStep {
   /** Coordinates stepped so far. */

@@ -5,8 +5,8 @@ import { freemem } from 'node:os';
 import { ConfigError } from '../../shared/errors.js';
 import { buildMethod } from '../../shared/methods/method.js';
 import { resolvePipeline } from '../../shared/methods/pipeline-choice.js';
-import type { WireFormat } from '../../shared/methods/wire-format.js';
-import { parseParameterCount } from '../../worker/problems/synthetic.js';
+import type { WireFormat } from '../../shared/codec/wire-format.js';
+import { parseParameterCount } from '../../problem/analytic/synthetic.js';
 import type { CellSpec } from './results.js';
 
 export interface MethodPayload {

@@ -12,7 +12,7 @@ import { coordinateMedianFast, coordinateMedianJs, coordinateMedianReference, co
 import { majorityVoteFast, majorityVoteJs, majorityVoteReference, majorityVoteWasm, type VoteInput } from './vote.js';
 import { positiveCountPlanes, positiveCountPlanesReference } from './sign-sum.js';
 import { requireWasmKernels, wasmKernelsAvailable } from './wasm/wasm-module.js';
-import { applyUpdate, applyUpdateJs, applyUpdateReference, applyUpdateWasm } from '../methods/apply-update.js';
+import { applyUpdate, applyUpdateJs, applyUpdateReference, applyUpdateWasm } from './apply-update.js';
 
 export const KERNEL_CHOICES = ['fast', 'wasm', 'js', 'reference'] as const;
 export type KernelChoice = (typeof KERNEL_CHOICES)[number];
@@ -23,7 +23,7 @@ export interface KernelSet {
   mean(inputs: Float32Array[], out?: Float32Array): Float32Array;
   /** SSDM's sum: per-coordinate counts of +1 votes, as bit-planes (see sign-sum.ts). */
   positiveCountPlanes(words: Uint32Array[], d: number, out?: Uint32Array): Uint32Array;
-  /** The replica step x ← x − γ·u (shared/methods/apply-update.ts). */
+  /** The replica step x ← x − γ·u (shared/kernels/apply-update.ts). */
   applyUpdate: typeof applyUpdate;
 }
 

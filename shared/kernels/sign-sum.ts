@@ -3,14 +3,10 @@
 // k bit-planes — plane p holds bit p of every coordinate's count, in the sign-bit layout — which is exactly what
 // a bit-sliced counter computes, so the fast path never materialises per-coordinate integers.
 import { signWordCount } from '../codec/sign-bits.js';
+import { countBits } from '../codec/wire-format.js';
 import { ConfigError } from '../errors.js';
 
 export const MAX_SUM_WORKERS = 255;
-
-/** k = ⌈log2(M+1)⌉: bits needed for a count from 0 to M. */
-export function countBits(m: number): number {
-  return Math.max(1, Math.ceil(Math.log2(m + 1)));
-}
 
 /** Per coordinate: count the 0 bits (+1 votes) and write the count's bits into the planes. */
 export function positiveCountPlanesReference(words: Uint32Array[], d: number, out?: Uint32Array): Uint32Array {

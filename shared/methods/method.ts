@@ -3,13 +3,13 @@
 import { ConfigError } from '../errors.js';
 import type { KernelSet } from '../kernels/kernel-set.js';
 import { Xoshiro128 } from '../random/xoshiro128.js';
-import type { NoiseDistribution } from '../random/noise.js';
+import type { NoiseDistribution } from '../random/noise-distribution.js';
 import { parseLearningRateSchedule } from './learning-rate.js';
 import type { Pipeline } from './pipeline-choice.js';
 import { aggregatorNamed, compressorNamed } from './stage-registry.js';
 import type { Aggregator, AggregatorKind, CompressorKind } from './stages.js';
 import { momentumStage, noiseStage, type VectorStage } from './worker-stages.js';
-import { payloadBytes, type WireFormat } from './wire-format.js';
+import { payloadBytes, type WireFormat } from '../codec/wire-format.js';
 
 export interface Method {
   readonly name: string;

@@ -1,7 +1,7 @@
 // From what the user asked for (a preset, maybe with stages overridden) to a complete pipeline with every
 // number resolved — the form the server sends to workers. "theory" values follow the papers' analyses.
 import { ConfigError } from '../errors.js';
-import { NOISE_DISTRIBUTIONS } from '../random/noise.js';
+import { NOISE_DISTRIBUTIONS } from '../random/noise-distribution.js';
 import type { Pipeline__Output as Pipeline } from '../proto-types/signps/v1/Pipeline.js';
 import { isMethodName, METHOD_NAMES, PRESETS, type MethodName, type Preset } from './presets.js';
 import { aggregatorNamed } from './stage-registry.js';

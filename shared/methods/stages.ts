@@ -4,7 +4,7 @@
 // A new compressor or aggregator is one file plus a line in stage-registry.ts.
 import type { KernelSet } from '../kernels/kernel-set.js';
 import type { Xoshiro128 } from '../random/xoshiro128.js';
-import type { WireFormat } from './wire-format.js';
+import type { WireFormat } from '../codec/wire-format.js';
 
 export interface CompressorContext {
   d: number;

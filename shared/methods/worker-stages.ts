@@ -2,7 +2,8 @@
 // noise g + b·ξ (Chen et al. 2020, Alg. 3/4) and momentum m ← β·m + (1−β)·g (Bernstein et al. 2018, Signum;
 // Safaryan & Richtárik, Alg. 3). Momentum starts at the first vector it sees (SSDM: m_i starts at the first
 // gradient). The state — momentum buffer, noise stream — belongs to the worker's pipeline, nowhere else.
-import { addNoise, type NoiseDistribution } from '../random/noise.js';
+import { addNoise } from '../kernels/noise.js';
+import type { NoiseDistribution } from '../random/noise-distribution.js';
 import type { Xoshiro128 } from '../random/xoshiro128.js';
 
 export type VectorStage = (vector: Float32Array) => Float32Array;

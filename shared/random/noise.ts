@@ -1,40 +1,14 @@
 // Symmetric, unimodal, unit-variance noise ξ added as b·ξ to a gradient (Chen et al. 2020, Alg. 3 and 4;
-// they observe Gaussian, Laplace and uniform all work). Two generators draw it. Where WebAssembly SIMD runs,
-// eight xoshiro128+ lanes seeded from the caller's rng, with Box–Muller for the Gaussian
-// (shared/kernels/wasm/noise-wasm.ts: 25M coordinates in ~50 ms instead of ~240–410). Here in JS, the
-// caller's xoshiro128** itself, with the ziggurat method (Marsaglia & Tsang 2000, 128 layers) for the
-// Gaussian: almost every draw costs one 32-bit number and a table look-up, no logarithm.
-import { addNoiseWasm, seedNoiseLanes } from '../kernels/wasm/noise-wasm.js';
-import { wasmKernelsAvailable } from '../kernels/wasm/wasm-module.js';
-import { Xoshiro128 } from './xoshiro128.js';
+// they observe Gaussian, Laplace and uniform all work), drawn in JS from the caller's xoshiro128** itself, with
+// the ziggurat method (Marsaglia & Tsang 2000, 128 layers) for the Gaussian: almost every draw costs one 32-bit
+// number and a table look-up, no logarithm. shared/kernels/noise.ts chooses between this generator and the
+// WebAssembly one.
+import type { NoiseDistribution } from './noise-distribution.js';
+import type { Xoshiro128 } from './xoshiro128.js';
 
-export type NoiseDistribution = 'gaussian' | 'laplace' | 'uniform';
-
-export const NOISE_DISTRIBUTIONS: readonly NoiseDistribution[] = ['gaussian', 'laplace', 'uniform'];
-
-/**
- * Which generator draws the noise: 'wasm' (throws a ConfigError where WebAssembly SIMD cannot run), 'js', or
- * 'fast': 'wasm' where this host runs it, else 'js'. Both are deterministic for a given rng state, but they
- * are different streams, and they advance rng differently (wasm: 32 draws per call for its lanes' seeds; js:
- * one or more per coordinate). So a run's noise depends on the generator its workers resolved; since the
- * noise stays on the worker and only its effect is sent, replicas still agree.
- */
-export type NoiseGenerator = 'fast' | 'wasm' | 'js';
-
-/** vector[j] += scale · ξ_j, with ξ_j iid of the given distribution, mean 0 and variance 1. */
-export function addNoise(
-  vector: Float32Array,
-  distribution: NoiseDistribution,
-  scale: number,
-  rng: Xoshiro128,
-  generator: NoiseGenerator = 'fast',
-): void {
+/** vector[j] += scale · ξ_j, with ξ_j iid of the given distribution, mean 0 and variance 1 (the JS generator). */
+export function addNoiseJs(vector: Float32Array, distribution: NoiseDistribution, scale: number, rng: Xoshiro128): void {
   const n = vector.length;
-  if (n === 0) return;
-  if (generator === 'wasm' || (generator === 'fast' && wasmKernelsAvailable())) {
-    addNoiseWasm(vector, distribution, scale, seedNoiseLanes(rng));
-    return;
-  }
   switch (distribution) {
     case 'gaussian':
       addGaussianNoise(vector, scale, rng);

@@ -1,10 +1,10 @@
 // The replica step x ← x − γ·u in WebAssembly SIMD (assembly/apply-update.ts), bit-identical to
-// applyUpdateReference (shared/methods/apply-update.ts): the parameters live in a JS Float32Array, so each
+// applyUpdateReference (shared/kernels/apply-update.ts): the parameters live in a JS Float32Array, so each
 // chunk of them is copied into linear memory with the matching chunk of the update, stepped there, and
 // copied back.
 
-import { signBitStep, uplinkOnlyFormatError, type UpdateShape } from '../../methods/update-shape.js';
-import { assertNever, wordRegions } from '../../methods/wire-format.js';
+import { signBitStep, uplinkOnlyFormatError, type UpdateShape } from '../../codec/update-shape.js';
+import { assertNever, wordRegions } from '../../codec/wire-format.js';
 import { stagingStrideBytes } from './staging.js';
 import { requireWasmKernels } from './wasm-module.js';
 

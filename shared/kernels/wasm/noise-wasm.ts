@@ -1,9 +1,9 @@
 // Worker noise b·ξ (Chen et al. 2020, Alg. 3 and 4) in WebAssembly SIMD: eight xoshiro128+ lanes
 // (assembly/noise-lanes.ts) feeding Box–Muller for the Gaussian, inversion with a vectorised logarithm for
 // Laplace, and a scaled draw for the uniform (assembly/*-noise.ts). About 5× faster than the JS path of
-// shared/random/noise.ts, which stays the fallback; the two draw different streams from the same rng.
+// the JS generator (shared/random/noise.ts), which stays the fallback; the two draw different streams from the same rng.
 
-import type { NoiseDistribution } from '../../random/noise.js';
+import type { NoiseDistribution } from '../../random/noise-distribution.js';
 import type { Xoshiro128 } from '../../random/xoshiro128.js';
 import { STAGING_BYTES } from './staging.js';
 import { requireWasmKernels, type WasmKernels } from './wasm-module.js';

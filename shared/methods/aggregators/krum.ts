@@ -1,7 +1,7 @@
 // Multi-Krum (Blanchard et al. 2017): score each gradient by the summed squared distances to its M − f − 2
 // nearest others; average the M − f best-scored. f = 1 by default; needs M ≥ 2f + 3.
 import type { AggregatorKind } from '../stages.js';
-import { allocatePayload, asFloat32 } from '../wire-format.js';
+import { allocatePayload, asFloat32 } from '../../codec/wire-format.js';
 
 export const krumAggregator: AggregatorKind = {
   name: 'krum',

@@ -1,7 +1,7 @@
 // Coordinate-wise mean: distributed SGD for float32 gradients; for scaled signs (sto-sign, EF-signSGD) the
 // mean of scale_i · sign_i.
 import type { AggregatorKind } from '../stages.js';
-import { allocatePayload, asFloat32, asScaledSigns } from '../wire-format.js';
+import { allocatePayload, asFloat32, asScaledSigns } from '../../codec/wire-format.js';
 
 export const meanAggregator: AggregatorKind = {
   name: 'mean',

@@ -2,7 +2,7 @@
 // values; NaN sorts above +∞.
 import { MAX_MEDIAN_WORKERS } from '../../kernels/median.js';
 import type { AggregatorKind } from '../stages.js';
-import { allocatePayload, asFloat32 } from '../wire-format.js';
+import { allocatePayload, asFloat32 } from '../../codec/wire-format.js';
 
 export const medianAggregator: AggregatorKind = {
   name: 'median',

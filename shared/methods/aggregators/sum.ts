@@ -2,7 +2,7 @@
 // in k = ⌈log2(M+1)⌉ bit-planes; replicas apply x ← x − (γ/M)(2c − m) for the m contributors.
 import { MAX_SUM_WORKERS } from '../../kernels/sign-sum.js';
 import type { AggregatorKind } from '../stages.js';
-import { allocatePayload, asSignWords, payloadBytes } from '../wire-format.js';
+import { allocatePayload, asSignWords, payloadBytes } from '../../codec/wire-format.js';
 
 export const sumAggregator: AggregatorKind = {
   name: 'sum',

@@ -1,7 +1,7 @@
 // Coordinate-wise trimmed mean (Yin et al. 2018): per coordinate, drop the ⌊β·M⌋ smallest and largest values
 // and average the rest. Sorting order as the median's (NaN above +∞).
 import type { AggregatorKind } from '../stages.js';
-import { allocatePayload, asFloat32 } from '../wire-format.js';
+import { allocatePayload, asFloat32 } from '../../codec/wire-format.js';
 
 export const trimmedMeanAggregator: AggregatorKind = {
   name: 'trimmed-mean',

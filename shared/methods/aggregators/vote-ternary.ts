@@ -5,7 +5,7 @@
 import { signWordCount } from '../../codec/sign-bits.js';
 import { MAX_VOTE_WORKERS } from '../../kernels/vote.js';
 import type { AggregatorKind } from '../stages.js';
-import { allocatePayload, asSignWords, payloadBytes, wordRegions } from '../wire-format.js';
+import { allocatePayload, asSignWords, payloadBytes, wordRegions } from '../../codec/wire-format.js';
 
 export const ternaryVoteAggregator: AggregatorKind = {
   name: 'vote-ternary',

@@ -4,7 +4,7 @@
 import { signPayloadBytes } from '../../codec/sign-bits.js';
 import { MAX_VOTE_WORKERS } from '../../kernels/vote.js';
 import type { AggregatorKind } from '../stages.js';
-import { allocatePayload, asSignWords } from '../wire-format.js';
+import { allocatePayload, asSignWords } from '../../codec/wire-format.js';
 
 export const voteAggregator: AggregatorKind = {
   name: 'vote',

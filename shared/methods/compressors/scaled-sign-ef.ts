@@ -2,7 +2,7 @@
 // p = γ·g + e;  Δ = (‖p‖₁/d)·sign(p);  e ← p − Δ.  The worker owns e; replicas apply x ← x − mean Δ (γ = 1).
 import { packSigns } from '../../codec/sign-bits.js';
 import type { CompressorKind } from '../stages.js';
-import { allocatePayload, asScaledSigns, payloadBytes } from '../wire-format.js';
+import { allocatePayload, asScaledSigns, payloadBytes } from '../../codec/wire-format.js';
 
 export const scaledSignErrorFeedbackCompressor: CompressorKind = {
   name: 'scaled-sign-ef',

@@ -3,7 +3,7 @@ import { packSigns, signPayloadBytes } from '../../codec/sign-bits.js';
 import { packSignsWasm } from '../../kernels/wasm/pack-signs-wasm.js';
 import { wasmKernelsAvailable } from '../../kernels/wasm/wasm-module.js';
 import type { CompressorKind } from '../stages.js';
-import { allocatePayload, asSignWords } from '../wire-format.js';
+import { allocatePayload, asSignWords } from '../../codec/wire-format.js';
 
 export const signCompressor: CompressorKind = {
   name: 'sign',

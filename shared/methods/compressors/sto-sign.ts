@@ -1,6 +1,6 @@
 // C(v) = ‖v‖₂ · s̃ign(v) (Safaryan & Richtárik 2019, App. E): an unbiased 1-bit compressor plus one float.
 import type { CompressorKind } from '../stages.js';
-import { allocatePayload, asScaledSigns, payloadBytes } from '../wire-format.js';
+import { allocatePayload, asScaledSigns, payloadBytes } from '../../codec/wire-format.js';
 import { packStochasticSigns } from './stochastic-sign-bits.js';
 
 export const stoSignCompressor: CompressorKind = {

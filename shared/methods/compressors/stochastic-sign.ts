@@ -1,7 +1,7 @@
 // s̃ign(v), one bit per coordinate: SSDM's compressor (Safaryan & Richtárik, Alg. 3), applied to the momentum.
 import { signPayloadBytes } from '../../codec/sign-bits.js';
 import type { CompressorKind } from '../stages.js';
-import { allocatePayload, asSignWords } from '../wire-format.js';
+import { allocatePayload, asSignWords } from '../../codec/wire-format.js';
 import { packStochasticSigns } from './stochastic-sign-bits.js';
 
 export const stochasticSignCompressor: CompressorKind = {

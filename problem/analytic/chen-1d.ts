@@ -2,7 +2,7 @@
 // gradients. The optimum of f = mean f_i is mean(a) = 13/3, but sign- and median-based methods stall at the
 // median of a (x ≈ 2, where |∇f| = 7/3 remains); noise closes the gap.
 import { ConfigError } from '../../shared/errors.js';
-import type { TrainingProblem } from '../problem.js';
+import type { TrainingProblem } from '../training-problem.js';
 
 const DEFAULT_TARGETS = [1, 2, 10];
 const START = 0.0005;

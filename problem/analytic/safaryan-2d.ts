@@ -3,7 +3,7 @@
 // either gradient is ±(1, −1), so signSGD never leaves the line z₁ + z₂ = const; SSDM's stochastic signs do,
 // and converge to the optimum, the origin. Starts at (2, 0), on the line z₁ + z₂ = 2.
 import { ConfigError } from '../../shared/errors.js';
-import type { TrainingProblem } from '../problem.js';
+import type { TrainingProblem } from '../training-problem.js';
 
 const DEFAULT_EPSILON = 0.5;
 

@@ -2,8 +2,7 @@
 // Every region of a payload starts on a 32-bit word so bits read as Uint32Array and floats as Float32Array
 // without copying; only the last region is trimmed to its exact bytes on the wire. Buffers are allocated
 // padded to whole words (a Buffer from the network may start at any offset; ours never do).
-import { signPayloadBytes, signWordCount } from '../codec/sign-bits.js';
-import { countBits } from '../kernels/sign-sum.js';
+import { signPayloadBytes, signWordCount } from './sign-bits.js';
 
 export type WireFormat =
   /** float32 per coordinate */
@@ -24,6 +23,11 @@ export const WIRE_FORMAT_SUMMARY: Record<WireFormat, string> = {
   'sign-bits+ties': '2',
   'count-planes': '⌈log2(M+1)⌉',
 };
+
+/** k = ⌈log2(M+1)⌉: bits needed for a count from 0 to M. */
+export function countBits(m: number): number {
+  return Math.max(1, Math.ceil(Math.log2(m + 1)));
+}
 
 /** Bit regions of a format, each padded to a word except the last on the wire. */
 function regionWords(format: WireFormat, d: number, m: number): { words: number[]; lastBytes: number } {

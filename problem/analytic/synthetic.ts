@@ -5,7 +5,7 @@
 // `synthetic:D` accepts 1e6, 25M, 1G-style suffixes (k, M, G) or a plain integer.
 import { ConfigError } from '../../shared/errors.js';
 import { Xoshiro128 } from '../../shared/random/xoshiro128.js';
-import type { TrainingProblem } from '../problem.js';
+import type { TrainingProblem } from '../training-problem.js';
 
 const BLOCK = 1 << 20;
 /** The stream id under the run's seed: synthetic gradients share random numbers with nothing else. */

@@ -1,18 +1,18 @@
 // The replica step x ← x − γ·u, shared by the server and every worker. Both sides apply the same bytes, so
 // their float32 parameters stay bit-identical (checked by hash every few rounds) — whichever implementation
 // each runs: applyUpdateReference here is the definition (each coordinate in double, rounded once to
-// float32), and the WebAssembly (../kernels/wasm/apply-update-wasm.ts) and JS (apply-update-js.ts) fast
+// float32), and the WebAssembly (wasm/apply-update-wasm.ts) and JS (apply-update-js.ts) fast
 // paths match it bit for bit.
 import { signWordCount } from '../codec/sign-bits.js';
-import { applyUpdateWasm } from '../kernels/wasm/apply-update-wasm.js';
-import { wasmKernelsAvailable } from '../kernels/wasm/wasm-module.js';
+import { applyUpdateWasm } from './wasm/apply-update-wasm.js';
+import { wasmKernelsAvailable } from './wasm/wasm-module.js';
 import { applyUpdateJs } from './apply-update-js.js';
-import { uplinkOnlyFormatError, type UpdateShape } from './update-shape.js';
-import { asFloat32, assertNever, wordRegions } from './wire-format.js';
+import { uplinkOnlyFormatError, type UpdateShape } from '../codec/update-shape.js';
+import { asFloat32, assertNever, wordRegions } from '../codec/wire-format.js';
 
-export type { UpdateShape } from './update-shape.js';
+export type { UpdateShape } from '../codec/update-shape.js';
 export { applyUpdateJs } from './apply-update-js.js';
-export { applyUpdateWasm } from '../kernels/wasm/apply-update-wasm.js';
+export { applyUpdateWasm } from './wasm/apply-update-wasm.js';
 
 /** WebAssembly SIMD where this host runs it, else the JS fast path. `payload` must be word-aligned. */
 export function applyUpdate(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {

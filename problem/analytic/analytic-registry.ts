@@ -1,5 +1,5 @@
 // The analytic problems by model name (`--model chen-1d`, `safaryan-2d:0.5`, `rosenbrock:10,1`).
-import type { TrainingProblem } from '../problem.js';
+import type { TrainingProblem } from '../training-problem.js';
 import { chen1d } from './chen-1d.js';
 import { rosenbrock } from './rosenbrock.js';
 import { safaryan2d } from './safaryan-2d.js';

@@ -1,9 +1,9 @@
 // An image data set and a tfjs model as a training problem: each worker trains batches of its partition's
 // shard; evaluation is accuracy on the held-out test split.
-import { selectBackend, type BackendChoice } from './backend.js';
+import { selectBackend } from './backend.js';
 import { assignData, partitionShards } from './data/assignment.js';
 import { classHistogram } from './data/class-histogram.js';
-import type { ProblemSpec, TrainingProblem } from './problem.js';
+import type { BackendChoice, ProblemSpec, TrainingProblem } from './training-problem.js';
 import { loadTask } from './task.js';
 
 export async function imageProblem(spec: ProblemSpec, backendChoice: BackendChoice): Promise<TrainingProblem> {

@@ -1,10 +1,10 @@
 // The replica step x ← x − γ·u in plain JavaScript: the fallback where the WebAssembly kernels cannot run.
 // Bit-identical to applyUpdateReference (apply-update.ts): the possible per-coordinate steps are the same
-// double products, formed once per update (update-shape.ts) and looked up by the coordinate's bits, where the
+// double products, formed once per update (../codec/update-shape.ts) and looked up by the coordinate's bits, where the
 // reference calls a closure and multiplies per coordinate (which V8 ran at 5–9 ns a coordinate).
 import { signWordCount } from '../codec/sign-bits.js';
-import { signBitStep, uplinkOnlyFormatError, voteCountStep, type UpdateShape } from './update-shape.js';
-import { asFloat32, assertNever, wordRegions } from './wire-format.js';
+import { signBitStep, uplinkOnlyFormatError, voteCountStep, type UpdateShape } from '../codec/update-shape.js';
+import { asFloat32, assertNever, wordRegions } from '../codec/wire-format.js';
 
 /** `payload` must be word-aligned (see allocatePayload). */
 export function applyUpdateJs(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {

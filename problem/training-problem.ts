@@ -1,9 +1,10 @@
 // What a run trains, as the training loop sees it: d parameters, their initial values, a gradient oracle per
 // worker (its own data shard or its own local loss), and an evaluation on the server's parameters.
 // Image data sets with tfjs models and the analytic problems of the papers both fit this shape; the analytic
-// ones never load TensorFlow.js.
-import type { BackendChoice } from './backend.js';
-import { analyticProblem, isAnalyticModel } from './problems/analytic-registry.js';
+// ones never load TensorFlow.js. Types only: createProblem (create-problem.ts) picks the implementation.
+
+/** Which TensorFlow.js backend computes (problem/backend.ts: `auto` tries them in order). */
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface WorkerOracle {
   /** Loss on this round's sample and its gradient, written into `gradientOut`. */
@@ -45,10 +46,4 @@ export interface ProblemSpec {
   workers: number;
   /** Where this machine keeps data sets (see `signps data list`). */
   dataDir?: string;
-}
-
-export async function createProblem(spec: ProblemSpec, backend: BackendChoice): Promise<TrainingProblem> {
-  if (isAnalyticModel(spec.model)) return analyticProblem(spec.model, spec.workers);
-  const { imageProblem } = await import('./image-problem.js');
-  return imageProblem(spec, backend);
 }

@@ -1,5 +1,5 @@
 // What a replica needs besides the payload to apply a downlink update, and the per-coordinate steps of the
-// definition (applyUpdateReference in apply-update.ts) as functions, so the fast paths form exactly the same
+// definition (applyUpdateReference in shared/kernels/apply-update.ts) as functions, so the fast paths form exactly the same
 // double products once per update instead of once per coordinate.
 import type { WireFormat } from './wire-format.js';
 

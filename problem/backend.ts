@@ -16,8 +16,8 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../shared/errors.js';
+import type { BackendChoice } from './training-problem.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 

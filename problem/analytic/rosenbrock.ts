@@ -4,7 +4,7 @@
 import { ConfigError } from '../../shared/errors.js';
 import { standardNormal } from '../../shared/random/noise.js';
 import { Xoshiro128 } from '../../shared/random/xoshiro128.js';
-import type { TrainingProblem } from '../problem.js';
+import type { TrainingProblem } from '../training-problem.js';
 
 export function rosenbrock(parameterText: string | undefined): TrainingProblem {
   const [dText, nuText] = (parameterText ?? '').split(',');

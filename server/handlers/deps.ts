@@ -1,0 +1,32 @@
+// What the gRPC handlers share: the run, its members and rounds, the parameters, the traffic counters, the open
+// Attend streams, and how a worker leaves.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../shared/logging.js';
+import type { RunConfig } from '../../shared/protocol.js';
+import type { AttendRequest__Output } from '../../shared/proto-types/signps/v1/AttendRequest.js';
+import type { Notice } from '../../shared/proto-types/signps/v1/Notice.js';
+import type { Membership } from '../membership.js';
+import type { ParameterStore } from '../parameter-store.js';
+import type { RoundCoordinator } from '../round-coordinator.js';
+import type { TrafficCounter } from '../traffic.js';
+
+/** Workers' open Attend streams, by worker id: the server's way to tell them to stop. */
+export type Sessions = Map<number, grpc.ServerWritableStream<AttendRequest__Output, Notice>>;
+
+export interface ServiceDeps {
+  config: RunConfig;
+  membership: Membership;
+  coordinator: RoundCoordinator;
+  store: ParameterStore;
+  traffic: TrafficCounter;
+  sessions: Sessions;
+  log: Logger;
+}
+
+/** The worker is gone: it leaves the membership (its shard is free) and the round stops waiting for it. */
+export function leave({ membership, coordinator, log }: ServiceDeps, workerId: number, why: string): void {
+  const member = membership.leave(workerId);
+  if (!member) return;
+  coordinator.removeParticipant(workerId);
+  if (!coordinator.done) log.warn({ workerId, shard: member.shardIndex }, `worker ${workerId} left (${why}); shard ${member.shardIndex} is free`);
+}

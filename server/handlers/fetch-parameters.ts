@@ -1,0 +1,35 @@
+// FetchParameters: a worker (new, or back after falling behind) receives the server's parameters and their round,
+// and takes part in the round after it.
+import type * as grpc from '@grpc/grpc-js';
+import { splitIntoChunks } from '../../shared/codec/chunks.js';
+import { NotAMemberError } from '../../shared/protocol-errors.js';
+import type { FetchParametersRequest__Output } from '../../shared/proto-types/signps/v1/FetchParametersRequest.js';
+import type { ParameterChunk } from '../../shared/proto-types/signps/v1/ParameterChunk.js';
+import { writeWithBackpressure } from '../../shared/stream-writer.js';
+import { quietRefusal } from '../refusal.js';
+import type { ServiceDeps } from './deps.js';
+
+export function fetchParameters(
+  { config, membership, coordinator, store, log }: ServiceDeps,
+  call: grpc.ServerWritableStream<FetchParametersRequest__Output, ParameterChunk>,
+): void {
+  const { workerId } = call.request;
+  if (!membership.get(workerId)) {
+    call.emit('error', quietRefusal(new NotAMemberError(`worker ${workerId} has not joined; join first`)));
+    return;
+  }
+  // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.
+  coordinator.addParticipant(workerId);
+  // Parameters and round as of the server's step, so a worker fetching meanwhile starts at the next round.
+  coordinator
+    .stepTaken()
+    .then(() => {
+      const round = store.round;
+      const chunks = [...splitIntoChunks(store.snapshot(), config.chunkBytes)].map((c) => ({ round, ...c }));
+      return writeWithBackpressure(call, chunks);
+    })
+    .then(
+      () => call.end(),
+      (error: Error) => log.warn({ err: error.message }, 'parameter stream broke off'),
+    );
+}
