@@ -1,16 +1,16 @@
 // With --token, every call must carry it (gRPC metadata, compared in constant time) before its handler runs,
 // so a call without it is refused before a single payload byte is read.
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '../shared/logging.js';
 import type { ParameterServerHandlers } from '../shared/proto-types/signps/v1/ParameterServer.js';
 import { tokenMatches } from '../shared/security.js';
 import { grpcError } from './grpc-error.js';
+import type { RefusalLog } from './refusal-log.js';
 
-export function requireToken(handlers: ParameterServerHandlers, token: string | undefined, log: Logger): ParameterServerHandlers {
+export function requireToken(handlers: ParameterServerHandlers, token: string | undefined, refusals: RefusalLog): ParameterServerHandlers {
   if (token === undefined) return handlers;
   const allowed = (call: { metadata: grpc.Metadata; getPeer(): string }) => {
     if (tokenMatches(call.metadata, token)) return true;
-    log.warn({ peer: call.getPeer() }, 'refused a call without the right token');
+    refusals.warn('token', { peer: call.getPeer() }, 'refused a call without the right token');
     return false;
   };
   const refusal = () => grpcError(grpc.status.UNAUTHENTICATED, "missing or wrong token; give the worker the server's token (--token or --token-file)");

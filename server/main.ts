@@ -19,6 +19,8 @@ import { RunRecord } from './run-record.js';
 import type { Sessions } from './handlers/deps.js';
 import { createHandlers } from './service.js';
 import { requireToken } from './authentication.js';
+import { logTransportRefusals } from './transport-refusals.js';
+import { RefusalLog } from './refusal-log.js';
 import { loadToken, serverCredentials, type SecurityFlags } from '../shared/security.js';
 import { TrafficCounter } from './traffic.js';
 
@@ -107,7 +109,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     method,
     method.createAggregator(kernels),
     store,
-    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, log },
+    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: options.resume, log },
     (closed) => {
       if (closed.timing && log.isLevelEnabled('debug')) {
         log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
@@ -120,13 +122,15 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const membership = new Membership(options.workers);
   const sessions: Sessions = new Map();
 
+  const refusals = new RefusalLog(log);
   const server = new grpc.Server(CHANNEL_OPTIONS);
   server.addService(
     loadProtocol().signps.v1.ParameterServer.service,
-    requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, log }), token, log),
+    requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }), token, refusals),
   );
   const port = await bind(server, options.host, options.port, credentials);
   widenReceiveWindows(server);
+  logTransportRefusals(server, refusals);
   log.info(
     {
       event: 'listening', host: options.host, port, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,

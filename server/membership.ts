@@ -1,7 +1,10 @@
 // Who takes part: worker ids are never reused; each live worker owns one of the M data shards. A worker that
 // leaves (its Attend stream broke, or it never opened one) frees its shard for the next worker to join, so a
-// replacement trains the same data.
-import { RunFullError } from '../shared/protocol-errors.js';
+// replacement trains the same data. Each membership has a secret (shared/membership-secret.ts) that every call
+// after Join must carry: without it a worker id is refused, so nobody can act as another worker.
+import type * as grpc from '@grpc/grpc-js';
+import { carriesMembershipSecret, newMembershipSecret } from '../shared/membership-secret.js';
+import { NotAMemberError, NotThisMemberError, RunFullError } from '../shared/protocol-errors.js';
 
 export interface Member {
   workerId: number;
@@ -9,6 +12,8 @@ export interface Member {
   name: string;
   /** Set once the worker's Attend stream is open. */
   attending: boolean;
+  /** Never logged, never sent but in the Join reply. */
+  secret: Buffer;
 }
 
 export class Membership {
@@ -18,17 +23,31 @@ export class Membership {
   constructor(private readonly shardCount: number) {}
 
   join(name: string): Member {
-    // A retried join (the first reply was lost or late) gets the same membership, not a second one.
+    // A retried join (the first reply was lost or late) gets the same membership, not a second one; with a new
+    // secret, so a stranger who sends the same name takes over a membership that has done nothing yet, no more.
     const pending = [...this.members.values()].find((m) => m.name === name && !m.attending);
-    if (pending) return pending;
+    if (pending) {
+      pending.secret = newMembershipSecret();
+      return pending;
+    }
     const taken = new Set([...this.members.values()].map((m) => m.shardIndex));
     let shardIndex = 0;
     while (taken.has(shardIndex)) shardIndex += 1;
     if (shardIndex >= this.shardCount) {
       throw new RunFullError(`the run already has its ${this.shardCount} workers; start the server with a larger --workers`);
     }
-    const member = { workerId: this.nextWorkerId++, shardIndex, name, attending: false };
+    const member = { workerId: this.nextWorkerId++, shardIndex, name, attending: false, secret: newMembershipSecret() };
     this.members.set(member.workerId, member);
+    return member;
+  }
+
+  /** The member this call speaks for; refuses an unknown id, and a known one without its secret. */
+  verify(workerId: number, metadata: grpc.Metadata): Member {
+    const member = this.members.get(workerId);
+    if (!member) throw new NotAMemberError(`worker ${workerId} has not joined; join first`);
+    if (!carriesMembershipSecret(metadata, member.secret)) {
+      throw new NotThisMemberError(`the call does not carry worker ${workerId}'s membership secret (from its Join reply); join first`);
+    }
     return member;
   }
 

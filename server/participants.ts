@@ -1,7 +1,6 @@
-// The workers a round waits for, and what each has sent in the current phase: its payload slot, its loss, and
-// whether its contribution was refused. The coordinator decides when to admit and when to close; this keeps the
-// book.
-import type { ArrivingPayloadCheck } from '../shared/codec/payload-check.js';
+// The workers a round waits for, and what each has sent in the current phase: its payload slot, the stream the
+// slot is lent to, its loss, and whether its contribution was refused. The coordinator decides when to admit and
+// when to close; this keeps the book.
 
 export interface Participant {
   slot: Uint8Array;
@@ -13,8 +12,8 @@ export interface Participant {
   lossBefore?: number;
   /** When this phase's contribution was complete (monotonic clock, ms). */
   arrivedAt?: number;
-  /** NaN and ±Infinity checks of this phase's contribution, chunk by chunk as it arrives. */
-  check?: ArrivingPayloadCheck;
+  /** The one open stream (an OpenContribution) the slot is lent to; undefined when none may write it. */
+  stream?: object;
 }
 
 export class Participants {
@@ -42,8 +41,10 @@ export class Participants {
     return true;
   }
 
-  /** Returns false if the worker did not take part. */
+  /** Returns false if the worker did not take part. Its open stream, if any, can write nothing more. */
   remove(workerId: number): boolean {
+    const participant = this.byId.get(workerId);
+    if (participant) participant.stream = undefined;
     return this.byId.delete(workerId);
   }
 
@@ -66,15 +67,16 @@ export class Participants {
   /** Drops the participants that have not answered the current phase; returns their ids. */
   dropSilent(): number[] {
     const silent = [...this.byId.entries()].filter(([, p]) => !Participants.answered(p)).map(([id]) => id);
-    for (const id of silent) this.byId.delete(id);
+    for (const id of silent) this.remove(id);
     return silent;
   }
 
-  /** Starts the next phase: nobody has answered it yet. */
+  /** Starts the next phase: nobody has answered it yet, and no stream of the closed phase may write any more. */
   clearAnswers(): void {
     for (const participant of this.byId.values()) {
       participant.loss = undefined;
       participant.refused = undefined;
+      participant.stream = undefined;
     }
   }
 }

@@ -4,22 +4,26 @@
 // Faults: a worker that leaves (its Attend stream broke) stops being waited for at once; a worker that is alive
 // but slow is waited for until the round's deadline, after which the round closes with the contributions in
 // hand if there are at least `quorum` of them, and the late worker resynchronises from the next round.
+// A fresh run starts once all M workers are there; a resumed one was under way, so its first round closes like
+// any other: with everyone present, or at its deadline with a quorum (a worker machine may be gone for good).
+// Every timeout with too few contributions says how many it has and waits for.
+// Contributions: each worker's slot is lent to one open stream at a time (open-contribution.ts), so what a
+// round aggregates is exactly what one stream wrote, checked, and committed while the round was open.
 // A safeguarded method (Safaryan & Richtárik, Alg. 1, option 2) has two phases per round: phase 0 collects the
 // contributions and publishes the candidate step without applying it; phase 1 collects each worker's loss at
 // the candidate on the same batch, and publishes the verdict: the step is kept only if the mean loss did not rise.
-import { ChunkAssembler } from '../shared/codec/chunks.js';
-import { ArrivingPayloadCheck } from '../shared/codec/payload-check.js';
 import { allocatePayload } from '../shared/codec/wire-format.js';
 import { ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
 import type { Method } from '../shared/methods/method.js';
 import type { Aggregator } from '../shared/methods/stages.js';
 import { monotonicMs } from '../shared/monotonic-clock.js';
-import { ContributionRefusedError, OutOfStepError } from '../shared/protocol-errors.js';
+import { ContributionRefusedError, OutOfStepError, StreamAlreadyOpenError } from '../shared/protocol-errors.js';
 import type { RunConfig } from '../shared/protocol.js';
 import { aggregateContributions, type Aggregated } from './aggregation.js';
 import type { Diagnose } from './diagnostics.js';
 import { FinalDeliveries } from './final-deliveries.js';
+import { OpenContribution } from './open-contribution.js';
 import type { ParameterStore } from './parameter-store.js';
 import { Participants } from './participants.js';
 import { Publication } from './publication.js';
@@ -32,6 +36,8 @@ export interface FaultPolicy {
   /** Fewest contributions a round may close with at its deadline. */
   quorum: number;
   roundTimeoutMs: number;
+  /** The run resumes from a checkpoint: its first round need not wait for all M workers. */
+  resumed?: boolean;
   log: Logger;
 }
 
@@ -80,9 +86,13 @@ export class RoundCoordinator {
   /** The round starts waiting for this worker (a new one, or one back in step after fetching the parameters). */
   addParticipant(workerId: number): void {
     if (!this.participants.add(workerId)) return;
-    // Training starts once all M workers are there; after that, workers come and go.
-    if (!this.started && this.participants.size >= this.config.workers) {
+    if (this.started) return;
+    // Training starts once all M workers are there; after that, workers come and go. Until then the deadline
+    // counts the wait, from the first worker on: each timeout says who is missing, and a resumed run may start.
+    if (this.participants.size >= this.config.workers) {
       this.started = true;
+      this.armDeadline();
+    } else if (this.participants.size === 1) {
       this.armDeadline();
     }
   }
@@ -103,8 +113,11 @@ export class RoundCoordinator {
     return this.pendingStep ?? Promise.resolve();
   }
 
-  /** Where this worker's payload for (`round`, `phase`) goes; refuses unknown workers, wrong rounds and duplicates. */
-  openContribution(workerId: number, round: number, phase: number): ChunkAssembler {
+  /**
+   * Lends this worker's slot to a new stream for (`round`, `phase`); refuses unknown workers, wrong rounds, a
+   * worker that already contributed, and a second open stream of the same worker.
+   */
+  openContribution(workerId: number, round: number, phase: number): OpenContribution {
     const participant = this.participants.get(workerId);
     if (!participant) {
       throw new OutOfStepError(`worker ${workerId} is not part of round ${this.store.round}; fetch the parameters again`);
@@ -117,21 +130,27 @@ export class RoundCoordinator {
       );
     }
     if (Participants.answered(participant)) {
-      throw new ProtocolError(`worker ${workerId} already contributed to round ${round}`);
+      throw new OutOfStepError(`worker ${workerId} already contributed to round ${round} phase ${phase}; fetch the parameters again`);
+    }
+    if (participant.stream) {
+      throw new StreamAlreadyOpenError(
+        `worker ${workerId} already has a contribution stream open for round ${round} phase ${phase}; send one at a time`,
+      );
     }
     const expected = phase === 0 ? this.method.uplinkBytes : 0;
-    const check = new ArrivingPayloadCheck(participant.slot, this.method.uplink, this.config.parameterCount);
-    participant.check = check;
-    return new ChunkAssembler(participant.slot, expected, `worker ${workerId}, round ${round}`, (bytes) => check.received(bytes));
+    return new OpenContribution(workerId, round, phase, participant, expected, this.method.uplink, this.config.parameterCount);
   }
 
-  /** Takes the assembled contribution into the round; refuses a float payload holding NaN or ±Infinity. */
-  commitContribution(workerId: number, round: number, phase: number, loss: number): void {
-    const participant = this.participants.get(workerId);
-    if (!participant || round !== this.store.round || phase !== this.phase || this.pendingStep) return;
-    const check = participant.check ?? new ArrivingPayloadCheck(participant.slot, this.method.uplink, this.config.parameterCount);
-    const problem = phase === 0 ? check.problem() : undefined;
-    participant.check = undefined;
+  /**
+   * Takes the stream's complete contribution into the round, if the round is still open and the slot still the
+   * stream's; refuses a float payload holding NaN or ±Infinity.
+   */
+  commitContribution(contribution: OpenContribution, loss: number): void {
+    const { workerId, round, phase, participant } = contribution;
+    const current = contribution.holdsSlot && this.participants.get(workerId) === participant;
+    contribution.release();
+    if (!current || round !== this.store.round || phase !== this.phase || this.pendingStep || this.done) throw contribution.closedError();
+    const problem = phase === 0 ? contribution.check.problem() : undefined;
     if (problem) {
       participant.refused = true;
       this.closeIfComplete();
@@ -146,11 +165,14 @@ export class RoundCoordinator {
 
   /** Resolves with the update of (`round`, `phase`) once published; the latest one of each phase stays available. */
   waitForUpdate(round: number, phase: number): Promise<PublishedUpdate> {
-    if (phase === 0 || phase === 1) {
-      const published = this.publication.latest(phase);
-      if (published?.round === round) return Promise.resolve(published);
+    const { safeguard } = this.method.pipeline;
+    if (!(phase === 0 || (phase === 1 && safeguard))) {
+      // Refused at once: such an update will never be published, and the call would wait forever.
+      return Promise.reject(new ProtocolError(`${this.config.method} has no phase ${phase}: its rounds have ${safeguard ? 'phases 0 and 1' : 'phase 0 only'}`));
     }
-    if (round !== this.store.round || this.done || (phase !== 0 && phase !== 1)) {
+    const published = this.publication.latest(phase);
+    if (published?.round === round) return Promise.resolve(published);
+    if (round !== this.store.round || this.done) {
       return Promise.reject(
         new OutOfStepError(`no update for round ${round} phase ${phase} (round ${this.store.round} is open); fetch the parameters again`),
       );
@@ -177,13 +199,27 @@ export class RoundCoordinator {
     if (this.pendingStep) return; // the step re-arms the deadline for the next round
     const contributed = this.participants.contributed();
     const round = this.store.round;
+    const { workers } = this.config;
+    const present = this.participants.size;
+    if (!this.started && !this.faults.resumed) {
+      this.faults.log.warn({ round, participants: present, workers }, `waiting for all ${workers} workers to start training; ${present} joined so far`);
+      this.armDeadline();
+      return;
+    }
     if (contributed.length === 0 || contributed.length < this.faults.quorum) {
       this.faults.log.warn(
-        { round, contributions: contributed.length, quorum: this.faults.quorum, participants: this.participants.size },
-        `round ${round} has ${contributed.length} of the ${this.faults.quorum} contributions its quorum needs; still waiting`,
+        { round, contributions: contributed.length, quorum: this.faults.quorum, participants: present, workers },
+        `round ${round} has ${contributed.length} of the ${this.faults.quorum} contributions its quorum needs (${present} of ${workers} workers present); still waiting`,
       );
       this.armDeadline();
       return;
+    }
+    if (!this.started) {
+      this.started = true;
+      this.faults.log.warn(
+        { round, contributions: contributed.length, quorum: this.faults.quorum, participants: present, workers },
+        `resumed run goes on with ${contributed.length} of ${workers} workers (quorum ${this.faults.quorum}); the others take part once they join`,
+      );
     }
     for (const workerId of this.participants.dropSilent()) {
       this.faults.log.warn({ round, workerId }, `worker ${workerId} missed round ${round}'s deadline; the round closes without it`);

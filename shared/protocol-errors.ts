@@ -6,8 +6,14 @@ import { ProtocolError, UserFacingError } from './errors.js';
 /** The server does not know this worker (it restarted, or dropped the worker): join again. */
 export class NotAMemberError extends ProtocolError {}
 
+/** The call names a worker id without that membership's secret: refused; a real worker joins again. */
+export class NotThisMemberError extends NotAMemberError {}
+
 /** The worker is behind (missed a deadline, or the server restarted): it should fetch the parameters. */
 export class OutOfStepError extends ProtocolError {}
+
+/** The worker already has a contribution stream open for this round; a worker sends one at a time. */
+export class StreamAlreadyOpenError extends OutOfStepError {}
 
 /** The contribution itself was unusable (NaN or ±Infinity); the round goes on without it. */
 export class ContributionRefusedError extends ProtocolError {}
@@ -22,7 +28,9 @@ type RefusalClass = new (message: string) => ProtocolError;
 
 /** Most specific first: a class's status applies to its subclasses unless they have their own row. */
 const REFUSAL_STATUSES: ReadonlyArray<readonly [RefusalClass, grpc.status]> = [
+  [NotThisMemberError, grpc.status.PERMISSION_DENIED],
   [NotAMemberError, grpc.status.NOT_FOUND],
+  [StreamAlreadyOpenError, grpc.status.ALREADY_EXISTS],
   [OutOfStepError, grpc.status.FAILED_PRECONDITION],
   [VersionMismatchError, grpc.status.FAILED_PRECONDITION],
   [ContributionRefusedError, grpc.status.OUT_OF_RANGE],

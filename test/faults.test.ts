@@ -105,6 +105,34 @@ test('the server killed and restarted with --resume continues from its checkpoin
   }
 });
 
+test('a resumed server goes on with the workers that come back; one machine gone for good does not hang the run', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'signps-resume-short-'));
+  const args = ['--rounds', '2000', '--checkpoint-every', '20', '--quorum', '2', '--round-timeout', '2'];
+  const first = startServer(out, args);
+  const port = await listeningPort(first);
+  const workers = [0, 1, 2].map((i) => startWorker(port, `w${i}`));
+  try {
+    await first.waitForRound(40);
+    first.signal('SIGKILL');
+    await first.exited;
+    workers[2].signal('SIGKILL'); // its machine is gone for good
+
+    const second = startServer(out, [...args, '--resume'], port);
+    try {
+      await second.waitFor((e) => e.event === 'resumed', 'the server to resume');
+      // Before, the resumed server waited for all 3 workers, silently, forever.
+      await second.waitFor((e) => /resumed run goes on with 2 of 3 workers \(quorum 2\)/.test(String(e.msg)), 'the run to go on with 2 of 3', 60_000);
+      assert.equal(await second.exited, 0, second.stderr);
+      const hash = summaryHash(out);
+      for (const worker of workers.slice(0, 2)) assert.equal(await finishedHash(worker), hash);
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await Promise.all([first, ...workers].map((p) => p.stop()));
+  }
+});
+
 test('SIGTERM: the server checkpoints and tells workers to stop; a damaged newest checkpoint is skipped on resume', async () => {
   const out = mkdtempSync(join(tmpdir(), 'signps-term-'));
   const args = ['--rounds', '5000', '--checkpoint-every', '40'];

@@ -1,6 +1,7 @@
 // The worker's side of the protocol: join (retrying with backoff while the server is not there yet),
-// fetch parameters, push a contribution, pull an update. Every refusal becomes a user-facing error
-// carrying the server's own explanation.
+// fetch parameters, push a contribution, pull an update. Every call after Join carries the membership secret
+// the Join reply gave (shared/membership-secret.ts). Every refusal becomes a user-facing error carrying the
+// server's own explanation.
 import * as grpc from '@grpc/grpc-js';
 import { ChunkAssembler, splitIntoChunks } from '../shared/codec/chunks.js';
 import { ConnectionError, ProtocolError } from '../shared/errors.js';
@@ -16,6 +17,7 @@ import type { Notice__Output } from '../shared/proto-types/signps/v1/Notice.js';
 import { refusalFromStatus } from '../shared/protocol-errors.js';
 import { writeWithBackpressure } from '../shared/stream-writer.js';
 import { channelCredentials, loadToken, tokenMetadata, type SecurityFlags } from '../shared/security.js';
+import { withMembershipSecret } from '../shared/membership-secret.js';
 
 /** The server went away (crash, restart, network): join again once it is back. */
 export class ServerLostError extends ConnectionError {}
@@ -42,6 +44,8 @@ export class ServerConnection {
   private readonly address: string;
 
   private readonly metadata: grpc.Metadata;
+  /** The token and the latest Join's membership secret: what every call after Join carries. */
+  private memberMetadata = new grpc.Metadata();
 
   constructor(address: Address, private readonly log: Logger, security: SecurityFlags = {}) {
     this.address = formatAddress(address);
@@ -68,6 +72,7 @@ export class ServerConnection {
           ),
         );
         if (!reply.config) throw new ProtocolError('the server sent no run configuration; is it a signps server?');
+        this.memberMetadata = withMembershipSecret(this.metadata, reply.membershipSecret);
         return { workerId: reply.workerId, shardIndex: reply.shardIndex, config: reply.config };
       } catch (error) {
         const code = (error as grpc.ServiceError).code;
@@ -85,7 +90,7 @@ export class ServerConnection {
 
   /** Opens the worker's presence stream; `onStop` hears the server's stop notice. Cancel it to leave. */
   attend(workerId: number, onStop: (message: string) => void): grpc.ClientReadableStream<Notice__Output> {
-    const stream = this.client.attend({ workerId }, this.metadata);
+    const stream = this.client.attend({ workerId }, this.memberMetadata);
     stream.on('data', (notice: Notice__Output) => {
       if (notice.kind === 'stop') onStop(notice.message);
     });
@@ -100,7 +105,7 @@ export class ServerConnection {
     const assembler = new ChunkAssembler(bytes, bytes.byteLength, 'parameters from the server');
     let round = -1;
     return this.readStream(
-      this.client.fetchParameters({ workerId }, this.metadata),
+      this.client.fetchParameters({ workerId }, this.memberMetadata),
       (chunk: ParameterChunk__Output) => {
         round = chunk.round;
         assembler.accept(chunk);
@@ -115,7 +120,7 @@ export class ServerConnection {
   async push(workerId: number, round: number, phase: number, payload: Uint8Array, loss: number, chunkBytes: number): Promise<void> {
     let call: grpc.ClientWritableStream<ContributionChunk> | undefined;
     const reply = new Promise<void>((resolve, reject) => {
-      call = this.client.pushContribution(this.metadata, (error, response) => {
+      call = this.client.pushContribution(this.memberMetadata, (error, response) => {
         if (error) return reject(this.explain(error, 'push'));
         if (!response?.accepted) return reject(new ProtocolError(`server refused the contribution: ${response?.reason}`));
         resolve();
@@ -138,7 +143,7 @@ export class ServerConnection {
       if (!pulled.rejected) onProgress?.(bytes);
     });
     await this.readStream(
-      this.client.pullUpdate({ workerId, round, phase }, this.metadata),
+      this.client.pullUpdate({ workerId, round, phase }, this.memberMetadata),
       (chunk: UpdateChunk__Output) => {
         pulled.rejected ||= chunk.rejected;
         // A round that passed without a step (every contribution refused) comes with no payload.

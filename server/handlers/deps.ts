@@ -1,5 +1,5 @@
 // What the gRPC handlers share: the run, its members and rounds, the parameters, the traffic counters, the open
-// Attend streams, and how a worker leaves.
+// Attend streams, the refusal log, and how a worker leaves.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../shared/logging.js';
 import type { RunConfig } from '../../shared/protocol.js';
@@ -7,6 +7,7 @@ import type { AttendRequest__Output } from '../../shared/proto-types/signps/v1/A
 import type { Notice } from '../../shared/proto-types/signps/v1/Notice.js';
 import type { Membership } from '../membership.js';
 import type { ParameterStore } from '../parameter-store.js';
+import type { RefusalLog } from '../refusal-log.js';
 import type { RoundCoordinator } from '../round-coordinator.js';
 import type { TrafficCounter } from '../traffic.js';
 
@@ -20,6 +21,7 @@ export interface ServiceDeps {
   store: ParameterStore;
   traffic: TrafficCounter;
   sessions: Sessions;
+  refusals: RefusalLog;
   log: Logger;
 }
 

@@ -2,20 +2,21 @@
 // and takes part in the round after it.
 import type * as grpc from '@grpc/grpc-js';
 import { splitIntoChunks } from '../../shared/codec/chunks.js';
-import { NotAMemberError } from '../../shared/protocol-errors.js';
 import type { FetchParametersRequest__Output } from '../../shared/proto-types/signps/v1/FetchParametersRequest.js';
 import type { ParameterChunk } from '../../shared/proto-types/signps/v1/ParameterChunk.js';
 import { writeWithBackpressure } from '../../shared/stream-writer.js';
-import { quietRefusal } from '../refusal.js';
+import { refusal } from '../refusal.js';
 import type { ServiceDeps } from './deps.js';
 
 export function fetchParameters(
-  { config, membership, coordinator, store, log }: ServiceDeps,
+  { config, membership, coordinator, store, refusals, log }: ServiceDeps,
   call: grpc.ServerWritableStream<FetchParametersRequest__Output, ParameterChunk>,
 ): void {
   const { workerId } = call.request;
-  if (!membership.get(workerId)) {
-    call.emit('error', quietRefusal(new NotAMemberError(`worker ${workerId} has not joined; join first`)));
+  try {
+    membership.verify(workerId, call.metadata);
+  } catch (error) {
+    call.emit('error', refusal(error, refusals, log, workerId));
     return;
   }
   // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.

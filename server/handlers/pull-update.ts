@@ -2,20 +2,21 @@
 // carries the parameter hash (when due) and whether the run is over.
 import type * as grpc from '@grpc/grpc-js';
 import { splitIntoChunks } from '../../shared/codec/chunks.js';
-import { NotAMemberError } from '../../shared/protocol-errors.js';
 import type { PullUpdateRequest__Output } from '../../shared/proto-types/signps/v1/PullUpdateRequest.js';
 import type { UpdateChunk } from '../../shared/proto-types/signps/v1/UpdateChunk.js';
 import { writeWithBackpressure } from '../../shared/stream-writer.js';
-import { quietRefusal, refusal } from '../refusal.js';
+import { refusal } from '../refusal.js';
 import type { ServiceDeps } from './deps.js';
 
 export function pullUpdate(
-  { config, membership, coordinator, traffic, log }: ServiceDeps,
+  { config, membership, coordinator, traffic, refusals, log }: ServiceDeps,
   call: grpc.ServerWritableStream<PullUpdateRequest__Output, UpdateChunk>,
 ): void {
   const { workerId, round, phase } = call.request;
-  if (!membership.get(workerId)) {
-    call.emit('error', quietRefusal(new NotAMemberError(`worker ${workerId} has not joined; join first`)));
+  try {
+    membership.verify(workerId, call.metadata);
+  } catch (error) {
+    call.emit('error', refusal(error, refusals, log, workerId));
     return;
   }
   coordinator
@@ -36,6 +37,6 @@ export function pullUpdate(
       coordinator.updateDelivered(workerId, update);
     })
     .catch((error: unknown) => {
-      if (!call.destroyed) call.emit('error', refusal(error, log, workerId));
+      if (!call.destroyed) call.emit('error', refusal(error, refusals, log, workerId));
     });
 }

@@ -1,55 +1,66 @@
-// PushContribution: a worker streams its payload for one round and phase in chunks; the coordinator says where
-// the bytes go and takes the whole contribution once the stream ends complete.
+// PushContribution: a worker streams its payload for one round and phase in chunks. The first chunk must prove
+// the worker (its membership secret); the coordinator then lends the stream the worker's slot, and takes the
+// whole contribution once the stream ends complete while its round is open. A stream that fails or breaks off
+// gives the slot back at once.
 import type * as grpc from '@grpc/grpc-js';
-import type { ChunkAssembler } from '../../shared/codec/chunks.js';
 import { ProtocolError } from '../../shared/errors.js';
-import { NotAMemberError } from '../../shared/protocol-errors.js';
 import type { ContributionChunk__Output } from '../../shared/proto-types/signps/v1/ContributionChunk.js';
 import type { PushReply } from '../../shared/proto-types/signps/v1/PushReply.js';
+import type { OpenContribution } from '../open-contribution.js';
 import { refusal } from '../refusal.js';
 import type { ServiceDeps } from './deps.js';
 
 export function pushContribution(
-  { membership, coordinator, traffic, log }: ServiceDeps,
+  { membership, coordinator, traffic, refusals, log }: ServiceDeps,
   call: grpc.ServerReadableStream<ContributionChunk__Output, PushReply>,
   callback: grpc.sendUnaryData<PushReply>,
 ): void {
-  let assembler: ChunkAssembler | undefined;
+  let contribution: OpenContribution | undefined;
   let first: ContributionChunk__Output | undefined;
-  let failed = false;
+  let finished = false;
   const fail = (error: unknown) => {
-    if (failed) return;
-    failed = true;
-    const unknownWorker = first && !membership.get(first.workerId);
-    const reason = unknownWorker ? new NotAMemberError(`worker ${first!.workerId} has not joined; join first`) : error;
-    callback(refusal(reason, log, first?.workerId));
+    if (finished) return;
+    finished = true;
+    contribution?.release();
+    callback(refusal(error, refusals, log, first?.workerId));
   };
   call.on('data', (chunk: ContributionChunk__Output) => {
-    if (failed) return;
+    if (finished) return;
     try {
       if (!first) {
         first = chunk;
-        assembler = coordinator.openContribution(chunk.workerId, chunk.round, chunk.phase);
+        membership.verify(chunk.workerId, call.metadata);
+        contribution = coordinator.openContribution(chunk.workerId, chunk.round, chunk.phase);
       } else if (chunk.workerId !== first.workerId || chunk.round !== first.round || chunk.phase !== first.phase) {
         throw new ProtocolError('a contribution stream must carry one worker, one round and one phase');
       }
-      assembler!.accept({ offset: chunk.offset, totalBytes: chunk.totalBytes, data: chunk.data });
+      contribution!.accept({ offset: chunk.offset, totalBytes: chunk.totalBytes, data: chunk.data });
       traffic.countUplink(chunk.data.byteLength);
     } catch (error) {
       fail(error);
     }
   });
   call.on('end', () => {
-    if (failed) return;
-    if (!first || !assembler?.complete) {
-      return fail(new ProtocolError(`contribution ended after ${assembler?.bytesReceived ?? 0} bytes; the whole payload is required`));
+    if (finished) return;
+    if (!first || !contribution?.complete) {
+      return fail(new ProtocolError(`contribution ended after ${contribution?.bytesReceived ?? 0} bytes; the whole payload is required`));
     }
     try {
-      coordinator.commitContribution(first.workerId, first.round, first.phase, first.loss);
+      coordinator.commitContribution(contribution, first.loss);
     } catch (error) {
       return fail(error);
     }
+    finished = true;
     callback(null, { accepted: true });
   });
-  call.on('error', (error) => log.debug({ err: error.message }, 'contribution stream error'));
+  // The client went away mid-stream: nothing to answer, but the slot must not stay lent.
+  const brokeOff = () => {
+    finished = true;
+    contribution?.release();
+  };
+  call.on('cancelled', brokeOff);
+  call.on('error', (error) => {
+    log.debug({ err: error.message }, 'contribution stream error');
+    brokeOff();
+  });
 }

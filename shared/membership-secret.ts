@@ -1,0 +1,27 @@
+// A worker id is a number anyone holding the token could send; the membership secret makes it a credential. The
+// server draws one per membership at Join (unguessable, never logged); every later call of that worker carries it
+// as binary metadata, and the server compares it in constant time before the call may touch any state.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+
+/** Binary metadata ("-bin": sent base64-encoded, read back as bytes). */
+const METADATA_KEY = 'signps-membership-bin';
+const SECRET_BYTES = 32;
+
+export function newMembershipSecret(): Buffer {
+  return randomBytes(SECRET_BYTES);
+}
+
+/** `metadata` (the token's, when there is one) plus the membership secret; `metadata` itself is left as it is. */
+export function withMembershipSecret(metadata: grpc.Metadata, secret: Uint8Array): grpc.Metadata {
+  const carrying = metadata.clone();
+  carrying.set(METADATA_KEY, Buffer.from(secret));
+  return carrying;
+}
+
+/** Whether the call carries exactly `secret` (constant time; a missing or wrong-sized one never matches). */
+export function carriesMembershipSecret(metadata: grpc.Metadata, secret: Uint8Array): boolean {
+  const presented = metadata.get(METADATA_KEY)[0];
+  if (!Buffer.isBuffer(presented) || presented.byteLength !== secret.byteLength) return false;
+  return timingSafeEqual(presented, secret);
+}
