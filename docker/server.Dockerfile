@@ -51,6 +51,6 @@ ENV NODE_ENV=production \
 USER signps
 EXPOSE 7070
 VOLUME ["/data", "/runs"]
-# Healthy once the port accepts an HTTP/2 (gRPC) connection; reads SIGNPS_HOST and SIGNPS_PORT.
+# Healthy once the gRPC health service answers SERVING; reads SIGNPS_HOST, SIGNPS_PORT and the SIGNPS_TLS_* files.
 HEALTHCHECK --interval=5s --timeout=5s --start-period=60s --retries=3 CMD ["node", "/app/docker/healthcheck.mjs"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/cli/signps.js", "server"]

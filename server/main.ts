@@ -19,6 +19,7 @@ import { RunRecord } from './run-record.js';
 import type { Sessions } from './handlers/deps.js';
 import { createHandlers } from './service.js';
 import { requireToken } from './authentication.js';
+import { serveHealth } from './health.js';
 import { logTransportRefusals } from './transport-refusals.js';
 import { RefusalLog } from './refusal-log.js';
 import { loadToken, serverCredentials, type SecurityFlags } from '../shared/security.js';
@@ -128,6 +129,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     loadProtocol().signps.v1.ParameterServer.service,
     requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }), token, refusals),
   );
+  const health = serveHealth(server);
   const port = await bind(server, options.host, options.port, credentials);
   widenReceiveWindows(server);
   logTransportRefusals(server, refusals);
@@ -160,6 +162,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     coordinator.halt();
     saveCheckpoint();
   }
+  health.stopServing();
   for (const session of sessions.values()) {
     session.write({ kind: 'stop', message: outcome === 'done' ? 'training finished' : `server stopped (${outcome})` });
     session.end();

@@ -604,6 +604,10 @@ test('k8s: a Service and a Job for the server, a GPU Job of SIGNPS_WORKERS worke
   const [port] = list(service.ports, 'ports').map((p) => record(p, 'port'));
   assert.equal(String(port.port), run.SIGNPS_PORT);
   assert.equal(workers.env.SIGNPS_SERVER, `signps-server:${String(port.port)}`);
+  // Ready once the standard gRPC health service answers, on the port the server listens on (a number: the
+  // kubelet's gRPC probe takes no port name).
+  const probe = record(record(server.container.readinessProbe, 'readinessProbe').grpc, 'readinessProbe.grpc');
+  assert.equal(String(probe.port), server.env.SIGNPS_PORT ?? run.SIGNPS_PORT);
 
   const workersSpec = record(workersJob.body.spec, 'workers spec');
   assert.equal(String(workersSpec.parallelism), run.SIGNPS_WORKERS, 'parallelism = SIGNPS_WORKERS');

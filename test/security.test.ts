@@ -1,13 +1,16 @@
 // Token and TLS with real processes: a worker without the token, a plaintext worker and a worker with a
-// certificate from an unknown CA are all refused; the right ones train. Certificates are made here with openssl.
+// certificate from an unknown CA are all refused; the right ones train. The Docker health check answers with
+// TLS on and needs no token. Certificates are made here with openssl.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './support/cli.js';
+import { REPO_ROOT, runCli, runProcess } from './support/cli.js';
 import { listeningPort, SignpsProcess } from './support/signps-process.js';
+
+const HEALTHCHECK = join(REPO_ROOT, 'docker', 'healthcheck.mjs');
 
 const TRAIN = ['--model', 'rosenbrock', '--method', 'signsgd', '--rounds', '30', '--eval-every', '0', '--workers', '1'];
 
@@ -40,6 +43,8 @@ test('--token: a worker without it or with another is refused before anything is
   writeFileSync(join(directory, 'token'), `${secret}\n`);
   await withServer(['--token-file', join(directory, 'token')], async (port, server) => {
     const address = `127.0.0.1:${port}`;
+    const healthy = await runProcess(process.execPath, [HEALTHCHECK], 15_000, REPO_ROOT, { SIGNPS_HOST: '127.0.0.1', SIGNPS_PORT: String(port) });
+    assert.equal(healthy.code, 0, `the health check needs no token: ${healthy.stderr}`);
     for (const extra of [[], ['--token', 'wrong']]) {
       const refused = await runCli(['worker', '--server', address, '--connect-timeout', '5', ...extra]);
       assert.equal(refused.code, 1);
@@ -61,6 +66,13 @@ test('mutual TLS: plaintext and unknown-CA workers are refused; a worker with a 
   const serverTls = ['--tls-cert', file('good-server.pem'), '--tls-key', file('good-server.key'), '--tls-ca', file('good-ca.pem')];
   await withServer(serverTls, async (port, server) => {
     const address = `127.0.0.1:${port}`;
+    // As in the server's container: its own address, port and TLS files. (It once spoke plaintext only, so
+    // compose never started the workers of a TLS server.)
+    const healthy = await runProcess(process.execPath, [HEALTHCHECK], 15_000, REPO_ROOT, {
+      SIGNPS_HOST: '127.0.0.1', SIGNPS_PORT: String(port),
+      SIGNPS_TLS_CERT: file('good-server.pem'), SIGNPS_TLS_KEY: file('good-server.key'), SIGNPS_TLS_CA: file('good-ca.pem'),
+    });
+    assert.equal(healthy.code, 0, `healthy with mutual TLS: ${healthy.stderr}`);
     const plaintext = await runCli(['worker', '--server', address, '--connect-timeout', '3']);
     assert.equal(plaintext.code, 1, 'a plaintext worker gets nowhere');
     const strangers = await runCli([
