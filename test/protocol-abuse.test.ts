@@ -71,8 +71,10 @@ test('malformed contributions are refused with a reason; the run goes on and end
     assert.equal(stale.code, grpc.status.FAILED_PRECONDITION);
     assert.match(stale.details, /fetch the parameters again/);
 
-    // A phase the method does not have (median has one) is refused at once; it was never answered.
-    const noSuchPhase = await refusalOf(abuser.pullUpdate({ workerId, round, phase: 1 }, credentials(secret)), 10_000);
+    // Round 0 closed with the honest worker alone. A phase the method does not have (median has one) is
+    // refused at once, even for the open round 1; it was never answered.
+    assert.equal((await pull(abuser, { workerId, secret }, round)).last.contributors, 1);
+    const noSuchPhase = await refusalOf(abuser.pullUpdate({ workerId, round: round + 1, phase: 1 }, credentials(secret)), 10_000);
     assert.equal(noSuchPhase?.code, grpc.status.INVALID_ARGUMENT);
     assert.match(noSuchPhase.details, /median has no phase 1: its rounds have phase 0 only/);
 
