@@ -1,7 +1,7 @@
 // `signps local`: one server and M workers as separate processes on this machine, talking gRPC on loopback.
 // The server's JSON log is shown (pretty if asked) and kept in the run directory as server.log; each worker's
 // goes to a file there too and only its warnings and errors are shown. Ctrl-C stops them all and says how to
-// continue from the checkpoint.
+// continue from the checkpoint; the workers keep their state in the run directory, so a --resume continues it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { constants } from 'node:os';
@@ -13,7 +13,7 @@ import type { ServerOptions } from '../server/main.js';
 import type { RunSummary } from '../server/progress-reporter.js';
 import { formatSummary } from './summary-table.js';
 import { ConfigError } from '../shared/errors.js';
-import { runDirectoryProblem } from '../server/run-directory.js';
+import { runDirectoryProblem, WORKER_STATE_DIRECTORY } from '../server/run-directory.js';
 import { addRunSettings } from '../server/run-settings.js';
 import { childEnvironment, childNodeFlags } from '../shared/child-processes.js';
 
@@ -114,7 +114,10 @@ function spawnWorker(
   output: NodeJS.WritableStream,
   attack: string | undefined,
 ): ChildProcess {
-  const args = [...childNodeFlags(server.workers + 1), CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`, '--backend', server.backend, '--log-level', logLevel];
+  const args = [
+    ...childNodeFlags(server.workers + 1), CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`,
+    '--backend', server.backend, '--log-level', logLevel, '--state-dir', join(outDir, WORKER_STATE_DIRECTORY),
+  ];
   if (server.dataDir) args.push('--data-dir', server.dataDir);
   if (attack) args.push('--attack', attack);
   const worker = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });

@@ -103,7 +103,8 @@ test('after --resume, the summary and the curves count every round of the run', 
 
 test('Ctrl-C on `signps local` says where the checkpoint is and how to continue, and exits 130', async () => {
   const out = newDirectory('interrupted');
-  const run = new SignpsProcess(['local', ...PROBLEM, '--rounds', '100000', '--checkpoint-every', '20', '--out', out]);
+  const args = ['--model', 'rosenbrock', '--method', 'signum', '--lr', '0.001', '--eval-every', '0', '--rounds', '100000', '--checkpoint-every', '20'];
+  const run = new SignpsProcess(['local', ...args, '--out', out]);
   try {
     await run.waitForRound(60);
     run.signal('SIGINT');
@@ -112,9 +113,14 @@ test('Ctrl-C on `signps local` says where the checkpoint is and how to continue,
     assert.equal(
       run.stderr.trim(),
       `signps local: stopped by SIGINT at round ${checkpoint.round}; the checkpoint is ${checkpoint.path}. Continue with: ` +
-        `signps local ${PROBLEM.join(' ')} --rounds 100000 --checkpoint-every 20 --out ${out} --resume`,
+        `signps local ${args.join(' ')} --out ${out} --resume`,
     );
     assert.ok(existsSync(String(checkpoint.path)));
+    // Each worker's momentum for the checkpoint's round is there for the resumed workers to continue.
+    const states = readdirSync(join(out, 'worker-state'));
+    for (const shard of [0, 1, 2]) {
+      assert.ok(states.some((f) => f.startsWith(`shard-${shard}-`) && f.endsWith(`-${String(checkpoint.round).padStart(10, '0')}.state`)), states.join(' '));
+    }
     const serverLog = readFileSync(join(out, 'server.log'), 'utf8');
     assert.match(serverLog, /"event":"listening"/, 'the server\'s log is kept in the run directory');
     assert.match(serverLog, /"event":"checkpoint"/);
