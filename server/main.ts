@@ -101,7 +101,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     ? resumeFrom(checkpointDir, runId, config, kernels, log)
     : new ParameterStore(problem.initialParameters(options.seed), 0, kernels.applyUpdate);
   writeRunSettings(options.out, settings
-    ? { ...settings, resumes: [...(settings.resumes ?? []), { at: new Date().toISOString(), round: store.round, software: software() }] }
+    ? { ...settings, resumes: [...(settings.resumes ?? []), { at: new Date().toISOString(), round: store.round, rounds: config.rounds, software: software() }] }
     : { runId, startedAt: new Date().toISOString(), software: software(), run: config, server: serverSettings(options, checkpointDir) });
   const saveCheckpoint = () => {
     const path = writeCheckpoint(checkpointDir, { config, runId, round: store.round, parameters: store.parameters });

@@ -24,8 +24,8 @@ export interface RunSettings {
   software: Software;
   /** Sections by who knows them: `run` (what the workers learn), `server`, `local` (attacks). */
   [section: string]: unknown;
-  /** Each later start of the run with --resume. */
-  resumes?: Array<{ at: string; round: number; software: Software }>;
+  /** Each later start of the run with --resume: from which round, to how many. */
+  resumes?: Array<{ at: string; round: number; rounds: number; software: Software }>;
 }
 
 export function newRunId(): string {
