@@ -1,5 +1,5 @@
 // A worker's stage memory on disk (--state-dir): momentum, the error-feedback residual, random-stream positions,
-// saved atomically every round with the round it is valid for, so a worker that is killed and started again —
+// saved atomically (fsynced in the background, see atomic-file.ts) every round with the round it is valid for, so a worker that is killed and started again —
 // on this machine, for the same shard — continues the algorithm instead of starting its memory from zero.
 // Files are keyed by the shard and the run's settings (without --rounds, so a run resumed to train longer
 // still finds them); each round's file replaces all but the one before it, which is what a replacement needs
@@ -54,7 +54,7 @@ export class WorkerStateFiles {
     const bodies = Object.values(arrays).map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     const digest = createHash('sha256').update(lead).update(headerBytes);
     for (const body of bodies) digest.update(body);
-    writeFileAtomically(join(this.directory, this.fileName(round)), [lead, headerBytes, ...bodies, digest.digest()]);
+    writeFileAtomically(join(this.directory, this.fileName(round)), [lead, headerBytes, ...bodies, digest.digest()], { durable: 'soon' });
     // Keep this round's file and the newest one before it; anything else is stale (or of a timeline the
     // server went back from).
     const earlier = this.rounds().filter((r) => r < round);
