@@ -4,7 +4,7 @@
 // The run id is in the name and the header: retention and resume only ever touch the run's own checkpoints.
 // Layout: "SPCK" | u32 format version | u32 header length | header JSON | float32 parameters | sha256 (32 bytes).
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../shared/atomic-file.js';
 import { ConfigError } from '../shared/errors.js';
@@ -81,7 +81,6 @@ export function removeCheckpoints(directory: string): void {
   for (const file of readdirSync(directory)) {
     if (NAME.test(file) || /\.ckpt\.tmp-\d+$/.test(file)) unlinkSync(join(directory, file));
   }
-  if (readdirSync(directory).length === 0) rmdirSync(directory);
 }
 
 /** Whether `directory` holds checkpoints of any run. */

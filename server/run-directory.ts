@@ -45,6 +45,6 @@ export function claimRunDirectory(out: string, checkpointDir: string, intent: Ru
 }
 
 /** Under a run directory, where `signps local` keeps its workers' --state-dir. */
-export const WORKER_STATE_DIRECTORY = 'worker-state';
+export const WORKER_STATE_DIRECTORY = 'state';
 
 const RUN_FILES = new Set(['metrics.jsonl', 'summary.json', 'training.svg', 'config.json', 'server.log']);

@@ -117,7 +117,7 @@ test('Ctrl-C on `signps local` says where the checkpoint is and how to continue,
     );
     assert.ok(existsSync(String(checkpoint.path)));
     // Each worker's momentum for the checkpoint's round is there for the resumed workers to continue.
-    const states = readdirSync(join(out, 'worker-state'));
+    const states = readdirSync(join(out, 'state'));
     for (const shard of [0, 1, 2]) {
       assert.ok(states.some((f) => f.startsWith(`shard-${shard}-`) && f.endsWith(`-${String(checkpoint.round).padStart(10, '0')}.state`)), states.join(' '));
     }
