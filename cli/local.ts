@@ -1,8 +1,10 @@
 // `signps local`: one server and M workers as separate processes on this machine, talking gRPC on loopback.
-// The server's JSON log is shown (pretty if asked); each worker's goes to a file in the run directory and
-// only its warnings and errors are shown.
+// The server's JSON log is shown (pretty if asked) and kept in the run directory as server.log; each worker's
+// goes to a file there too and only its warnings and errors are shown. Ctrl-C stops them all and says how to
+// continue from the checkpoint; the workers keep their state in the run directory, so a --resume continues it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,9 @@ import { prettyStream } from '../shared/logging.js';
 import type { ServerOptions } from '../server/main.js';
 import type { RunSummary } from '../server/progress-reporter.js';
 import { formatSummary } from './summary-table.js';
+import { ConfigError } from '../shared/errors.js';
+import { runDirectoryProblem, WORKER_STATE_DIRECTORY } from '../server/run-directory.js';
+import { addRunSettings } from '../server/run-settings.js';
 import { childEnvironment, childNodeFlags } from '../shared/child-processes.js';
 
 const CLI_PATH = fileURLToPath(new URL('./signps.js', import.meta.url));
@@ -28,17 +33,39 @@ export interface LocalOptions {
 
 export class LocalRunError extends Error {}
 
+/** The run was stopped by a signal: the process exits 128 + its number, as shells expect. */
+export class LocalRunInterrupted extends Error {
+  readonly exitCode: number;
+  constructor(signal: NodeJS.Signals, message: string) {
+    super(message);
+    this.exitCode = 128 + constants.signals[signal];
+  }
+}
+
 export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack }: LocalOptions): Promise<RunSummary> {
   const started = performance.now();
-  const outDir = server.out ?? join('runs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${server.method.method}`);
+  const outDir = server.out;
+  // Checked here too (the server checks again) so a refusal is one line, before any process starts.
+  const directoryProblem = runDirectoryProblem(outDir, server.checkpointDir ?? join(outDir, 'checkpoints'), server);
+  if (directoryProblem) throw new ConfigError(directoryProblem);
   mkdirSync(outDir, { recursive: true });
   const output: NodeJS.WritableStream = pretty ? prettyStream() : process.stdout;
   const children: ChildProcess[] = [];
   const stopAll = () => children.forEach((child) => child.exitCode === null && child.kill('SIGTERM'));
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+    stopAll();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 
   let summary: RunSummary | undefined;
+  let checkpoint: { round: number; path: string } | undefined;
+  // The server claims (and with --overwrite clears) the run directory before it listens: its log file is
+  // opened then, and what it logged before is written first.
+  let serverLog: WriteStream | undefined;
+  const earlyLines: string[] = [];
   const serverProcess = spawn(process.execPath, [...childNodeFlags(server.workers + 1), CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', logLevel], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: CHILD_ENV,
@@ -48,7 +75,12 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
 
   for await (const line of createInterface({ input: serverProcess.stdout! })) {
     const entry = parseLogLine(line);
+    if (serverLog) serverLog.write(line + '\n');
+    else earlyLines.push(line);
     if (entry?.event === 'listening' && typeof entry.port === 'number') {
+      serverLog = createWriteStream(join(outDir, 'server.log'), { flags: 'a' });
+      serverLog.write(earlyLines.map((early) => early + '\n').join(''));
+      addRunSettings(outDir, 'local', { byzantine, attack: attack ?? null });
       for (let i = 0; i < server.workers; i++) {
         const worker = spawnWorker(i, entry.port, server, logLevel, outDir, output, i < byzantine ? attack : undefined);
         children.push(worker);
@@ -56,14 +88,18 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
       }
     }
     if (entry?.event === 'summary') summary = entry.summary as RunSummary;
+    if (entry?.event === 'checkpoint') checkpoint = { round: entry.round as number, path: entry.path as string };
     output.write(line + '\n');
   }
+  serverLog?.end();
   try {
-    await Promise.all(exits);
+    if (interrupted) await Promise.allSettled(exits);
+    else await Promise.all(exits);
   } finally {
-    process.off('SIGINT', stopAll);
-    process.off('SIGTERM', stopAll);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
+  if (interrupted) throw new LocalRunInterrupted(interrupted, interruptedMessage(interrupted, outDir, checkpoint));
   if (!summary) throw new LocalRunError('the server stopped without a summary; see the log above');
   process.stdout.write('\n' + formatSummary(summary, (performance.now() - started) / 1000, outDir) + '\n');
   return summary;
@@ -78,11 +114,14 @@ function spawnWorker(
   output: NodeJS.WritableStream,
   attack: string | undefined,
 ): ChildProcess {
-  const args = [...childNodeFlags(server.workers + 1), CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`, '--backend', server.backend, '--log-level', logLevel];
+  const args = [
+    ...childNodeFlags(server.workers + 1), CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`,
+    '--backend', server.backend, '--log-level', logLevel, '--state-dir', join(outDir, WORKER_STATE_DIRECTORY),
+  ];
   if (server.dataDir) args.push('--data-dir', server.dataDir);
   if (attack) args.push('--attack', attack);
   const worker = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
-  const logFile = createWriteStream(join(outDir, `worker-${index}.log`));
+  const logFile = createWriteStream(join(outDir, `worker-${index}.log`), { flags: 'a' });
   createInterface({ input: worker.stdout! }).on('line', (line) => {
     logFile.write(line + '\n');
     const entry = parseLogLine(line);
@@ -104,6 +143,23 @@ function exitOf(child: ChildProcess, name: string, stopAll: () => void): Promise
   });
   exit.catch(() => undefined);
   return exit;
+}
+
+/** Where the checkpoint is and the command that continues from it (this one's flags, with --out and --resume). */
+function interruptedMessage(signal: NodeJS.Signals, outDir: string, checkpoint: { round: number; path: string } | undefined): string {
+  if (!checkpoint) return `stopped by ${signal} before the first checkpoint was written; nothing to continue from ${outDir}`;
+  const flags: string[] = [];
+  const given = process.argv.slice(3);
+  for (let i = 0; i < given.length; i++) {
+    if (given[i] === '--out') i++;
+    else if (!/^--(out=|resume$|overwrite$|no-resume$|no-overwrite$)/.test(given[i])) flags.push(given[i]);
+  }
+  const command = ['signps local', ...flags, '--out', outDir, '--resume'].map(shellWord).join(' ');
+  return `stopped by ${signal} at round ${checkpoint.round}; the checkpoint is ${checkpoint.path}. Continue with: ${command}`;
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) || word === 'signps local' ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function parseLogLine(line: string): Record<string, unknown> | undefined {
@@ -132,7 +188,7 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--eval-every', String(o.evalEvery), '--log-every', String(o.logEvery), '--hash-every', String(o.hashEvery),
     '--diagnostics-every', String(o.diagnosticsEvery),
     '--quorum', String(o.quorum), '--round-timeout', String(o.roundTimeoutMs / 1000),
-    '--checkpoint-every', String(o.checkpointEvery), ...optional('--checkpoint-dir', o.checkpointDir), ...(o.resume ? ['--resume'] : []),
+    '--checkpoint-every', String(o.checkpointEvery), ...optional('--checkpoint-dir', o.checkpointDir), ...(o.resume ? ['--resume'] : []), ...(o.overwrite ? ['--overwrite'] : []),
     '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir,
   ];
 }

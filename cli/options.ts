@@ -67,7 +67,10 @@ export const runOptions = {
     describe: 'Aggregation kernels and the server\'s replica step: fast (WebAssembly SIMD where it runs, else js), wasm, js, or the plain reference implementations',
   },
   'chunk-kib': { type: 'number', default: DEFAULT_CHUNK_BYTES / 1024, describe: 'Stream message size for payloads, KiB (1–4 MiB is fastest)' },
-  out: { type: 'string', describe: 'Directory for metrics.jsonl and summary.json' },
+  out: {
+    type: 'string',
+    describe: 'Run directory: config.json, metrics.jsonl, summary.json, training.svg, checkpoints (default: runs/<time>-<method>); must be new or empty unless --resume or --overwrite',
+  },
 } as const satisfies Record<string, Options>;
 
 export const faultOptions = {
@@ -79,7 +82,8 @@ export const faultOptions = {
   'round-timeout': { type: 'number', default: 30, describe: 'Seconds a round waits for slow workers before closing with a quorum' },
   'checkpoint-dir': { type: 'string', describe: 'Where checkpoints are written (default: <out>/checkpoints)' },
   'checkpoint-every': { type: 'number', default: 50, describe: 'Rounds between checkpoints (also written at the end and on SIGTERM); 0: only then' },
-  resume: { type: 'boolean', default: false, describe: 'Continue from the newest valid checkpoint (same flags as the first run)' },
+  resume: { type: 'boolean', default: false, describe: 'Continue the run in --out from its newest valid checkpoint (same flags as the first run)' },
+  overwrite: { type: 'boolean', default: false, describe: 'Start a new run in an --out that holds another, deleting that run\'s files first' },
 } as const satisfies Record<string, Options>;
 
 /** Shared by server and worker: the same token and certificate authority on both ends. */
@@ -108,4 +112,8 @@ export const workerOptions = {
   server: { type: 'string', demandOption: true, describe: 'Server address HOST:PORT' },
   name: { type: 'string', describe: 'Name shown in the server log (default: hostname-pid)' },
   'connect-timeout': { type: 'number', default: 60, describe: 'Seconds to keep retrying while the server is not reachable' },
+  'state-dir': {
+    type: 'string',
+    describe: 'Save momentum, error-feedback residual and random streams here every round; a worker restarted with the same directory continues them',
+  },
 } as const satisfies Record<string, Options>;

@@ -12,7 +12,7 @@ import { runServer } from '../server/main.js';
 import { createProblem } from '../problem/create-problem.js';
 import { runWorker } from '../worker/main.js';
 import type { BackendChoice } from '../problem/training-problem.js';
-import { LocalRunError, runLocal } from './local.js';
+import { LocalRunError, LocalRunInterrupted, runLocal } from './local.js';
 import { dataCommand } from './data-command.js';
 import { benchCommand } from './bench-command.js';
 import { formatMethodTable } from './method-table.js';
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
             security: securityFrom(argv),
             attack: argv.attack,
             dataDir: argv['data-dir'],
+            stateDir: argv['state-dir'],
           },
           log,
         );
@@ -107,6 +108,10 @@ main().then(
     if (error instanceof UsageError) {
       process.stderr.write(`${command}: ${error.message}; see \`${command} --help\`\n`);
       process.exit(2);
+    }
+    if (error instanceof LocalRunInterrupted) {
+      process.stderr.write(`${command}: ${error.message}\n`);
+      process.exit(error.exitCode);
     }
     if (error instanceof UserFacingError || error instanceof LocalRunError) {
       process.stderr.write(`${command}: ${error.message}\n`);

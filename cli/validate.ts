@@ -6,6 +6,7 @@ import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
 import { parsePartitionSpec } from '../problem/data/partition-spec.js';
 import type { ServerOptions } from '../server/main.js';
+import { defaultRunDirectory } from '../server/run-directory.js';
 import type { BackendChoice } from '../problem/training-problem.js';
 
 export interface RunFlags {
@@ -91,6 +92,7 @@ export interface FaultFlags {
   'checkpoint-dir'?: string;
   'checkpoint-every': number;
   resume: boolean;
+  overwrite: boolean;
 }
 
 export interface SecurityCliFlags {
@@ -108,6 +110,7 @@ export function securityFrom(flags: SecurityCliFlags): SecurityFlags {
 export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlags, host: string, port: number): ServerOptions {
   const workers = integerIn('workers', flags.workers, 1, MAX_WORKERS);
   parsePartitionSpec(flags.partition); // a bad spec fails here, at start-up
+  if (flags.resume && flags.out === undefined) throw new ConfigError('--resume needs --out: the run directory to continue');
   return {
     method: pipelineChoiceFrom(flags),
     model: flags.model,
@@ -119,6 +122,7 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     checkpointDir: flags['checkpoint-dir'],
     checkpointEvery: integerIn('checkpoint-every', flags['checkpoint-every'], 0, 100_000_000),
     resume: flags.resume,
+    overwrite: flags.overwrite,
     rounds: integerIn('rounds', flags.rounds, 1, 100_000_000),
     batchSize: flags['batch-size'] === 'full' ? 0 : integerIn('batch-size', Number(flags['batch-size']), 1, 1_000_000),
     partition: flags.partition,
@@ -130,7 +134,7 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     diagnosticsEvery: integerIn('diagnostics-every', flags['diagnostics-every'], 0, 100_000_000),
     kernels: flags.kernels as KernelChoice,
     chunkBytes: 1024 * integerIn('chunk-kib', flags['chunk-kib'], 16, 4096),
-    out: flags.out,
+    out: flags.out ?? defaultRunDirectory(flags.method),
     backend: flags.backend as BackendChoice,
     host,
     port: integerIn('port', port, 0, 65535),

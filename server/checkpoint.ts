@@ -1,29 +1,32 @@
-// Checkpoints: the run configuration, the round and the parameters, written atomically (temp file, fsync,
-// rename, fsync of the directory) with a SHA-256 over the whole file, so a crash never leaves a half-written
-// checkpoint under a real name and a damaged one is detected and skipped for the previous one.
+// Checkpoints: the run configuration, the run's id, the round and the parameters, written atomically (temp file,
+// fsync, rename, fsync of the directory) with a SHA-256 over the whole file, so a crash never leaves a
+// half-written checkpoint under a real name and a damaged one is detected and skipped for the previous one.
+// The run id is in the name and the header: retention and resume only ever touch the run's own checkpoints.
 // Layout: "SPCK" | u32 format version | u32 header length | header JSON | float32 parameters | sha256 (32 bytes).
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../shared/atomic-file.js';
 import { ConfigError } from '../shared/errors.js';
 import type { RunConfig } from '../shared/protocol.js';
 
 const MAGIC = Buffer.from('SPCK');
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const DIGEST_BYTES = 32;
-const NAME = /^checkpoint-(\d{10})\.ckpt$/;
+const NAME = /^checkpoint-(\d{10})-([0-9a-f]+)\.ckpt$/;
 /** Checkpoints kept: the newest, and the one before it in case the newest is damaged. */
 const KEEP = 2;
 
 export interface Checkpoint {
   config: RunConfig;
+  /** The run it belongs to (config.json's runId). */
+  runId: string;
   round: number;
   parameters: Float32Array;
 }
 
-export function writeCheckpoint(directory: string, { config, round, parameters }: Checkpoint): string {
-  mkdirSync(directory, { recursive: true });
-  const header = Buffer.from(JSON.stringify({ config, round }));
+export function writeCheckpoint(directory: string, { config, runId, round, parameters }: Checkpoint): string {
+  const header = Buffer.from(JSON.stringify({ config, runId, round }));
   const prefix = Buffer.alloc(12);
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32LE(FORMAT_VERSION, 4);
@@ -31,43 +34,62 @@ export function writeCheckpoint(directory: string, { config, round, parameters }
   const body = Buffer.from(parameters.buffer, parameters.byteOffset, parameters.byteLength);
   const digest = createHash('sha256').update(prefix).update(header).update(body).digest();
 
-  const path = join(directory, `checkpoint-${String(round).padStart(10, '0')}.ckpt`);
-  const temporary = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temporary, 'w');
-  try {
-    for (const part of [prefix, header, body, digest]) writeSync(fd, part);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  const directoryFd = openSync(directory, 'r');
-  try {
-    fsyncSync(directoryFd);
-  } finally {
-    closeSync(directoryFd);
-  }
-  for (const old of checkpointFiles(directory).slice(KEEP)) unlinkSync(join(directory, old));
+  const path = join(directory, `checkpoint-${String(round).padStart(10, '0')}-${runId}.ckpt`);
+  writeFileAtomically(path, [prefix, header, body, digest]);
+  for (const old of checkpointFiles(directory, runId).slice(KEEP)) unlinkSync(join(directory, old));
   return path;
 }
 
-/** The newest checkpoint that passes its checks; `onSkipped` hears why each newer one was refused. */
-export function loadLatestCheckpoint(directory: string, onSkipped: (file: string, reason: string) => void): Checkpoint & { path: string } {
-  let files: string[];
+/**
+ * The newest checkpoint of run `runId` that passes its checks; `onSkipped` hears why each newer one was refused.
+ * Another run's checkpoints are never loaded: if they are all the directory holds, resuming is refused.
+ */
+export function loadLatestCheckpoint(
+  directory: string,
+  runId: string,
+  onSkipped: (file: string, reason: string) => void,
+): Checkpoint & { path: string } {
+  let all: string[];
   try {
-    files = checkpointFiles(directory);
+    all = checkpointFiles(directory);
   } catch {
     throw new ConfigError(`cannot resume: no checkpoint directory ${directory}; check --checkpoint-dir (or --out)`);
   }
-  for (const file of files) {
+  for (const file of checkpointFiles(directory, runId)) {
     const path = join(directory, file);
     try {
-      return { ...readCheckpoint(path), path };
+      const checkpoint = readCheckpoint(path);
+      if (checkpoint.runId !== runId) throw new Error(`its header names run ${checkpoint.runId}, not ${runId}`);
+      return { ...checkpoint, path };
     } catch (error) {
       onSkipped(path, (error as Error).message);
     }
   }
-  throw new ConfigError(`cannot resume: no valid checkpoint in ${directory}`);
+  const others = [...new Set(all.map((file) => NAME.exec(file)![2]))].filter((id) => id !== runId);
+  if (others.length > 0) {
+    throw new ConfigError(
+      `cannot resume: the checkpoints in ${directory} belong to run ${others.join(', ')}, not to this run (${runId}, ` +
+        `from config.json); resume that run from its own directory, or start a new one with another --out`,
+    );
+  }
+  throw new ConfigError(`cannot resume: no valid checkpoint of run ${runId} in ${directory}`);
+}
+
+/** Deletes every run's checkpoints (and leftover temporary files) in `directory`: `--overwrite`. */
+export function removeCheckpoints(directory: string): void {
+  if (!existsSync(directory)) return;
+  for (const file of readdirSync(directory)) {
+    if (NAME.test(file) || /\.ckpt\.tmp-\d+$/.test(file)) unlinkSync(join(directory, file));
+  }
+}
+
+/** Whether `directory` holds checkpoints of any run. */
+export function holdsCheckpoints(directory: string): boolean {
+  try {
+    return checkpointFiles(directory).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 export function readCheckpoint(path: string): Checkpoint {
@@ -78,15 +100,18 @@ export function readCheckpoint(path: string): Checkpoint {
   const digest = createHash('sha256').update(bytes.subarray(0, contentEnd)).digest();
   if (!digest.equals(bytes.subarray(contentEnd))) throw new Error('checksum mismatch (damaged or truncated)');
   const headerLength = bytes.readUInt32LE(8);
-  const { config, round } = JSON.parse(bytes.subarray(12, 12 + headerLength).toString('utf8')) as { config: RunConfig; round: number };
+  const { config, runId, round } = JSON.parse(bytes.subarray(12, 12 + headerLength).toString('utf8')) as Omit<Checkpoint, 'parameters'>;
   const body = bytes.subarray(12 + headerLength, contentEnd);
   if (body.byteLength !== 4 * config.parameterCount) throw new Error(`holds ${body.byteLength / 4} parameters, header says ${config.parameterCount}`);
   const parameters = new Float32Array(config.parameterCount);
   new Uint8Array(parameters.buffer).set(body);
-  return { config, round, parameters };
+  return { config, runId, round, parameters };
 }
 
-/** Checkpoint file names, newest first. */
-function checkpointFiles(directory: string): string[] {
-  return readdirSync(directory).filter((f) => NAME.test(f)).sort().reverse();
+/** Checkpoint file names (of one run, if given), newest first. */
+function checkpointFiles(directory: string, runId?: string): string[] {
+  return readdirSync(directory)
+    .filter((f) => NAME.test(f) && (runId === undefined || NAME.exec(f)![2] === runId))
+    .sort()
+    .reverse();
 }

@@ -10,6 +10,8 @@ import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
 import type { BackendChoice, TrainingProblem } from '../problem/training-problem.js';
 import { loadLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { claimRunDirectory } from './run-directory.js';
+import { newRunId, readRunSettings, software, writeRunSettings } from './run-settings.js';
 import { createDiagnostics } from './diagnostics.js';
 import { Membership } from './membership.js';
 import { ParameterStore } from './parameter-store.js';
@@ -46,15 +48,18 @@ export interface ServerOptions {
   logEvery: number;
   diagnosticsEvery: number;
   backend: BackendChoice;
-  out?: string;
+  /** The run directory: config.json, metrics.jsonl, summary.json, training.svg, checkpoints/. */
+  out: string;
   security: SecurityFlags;
   /** Fewest contributions a round may close with once its deadline has passed. */
   quorum: number;
   roundTimeoutMs: number;
-  /** Where checkpoints go; default <out>/checkpoints; none without either. */
+  /** Where checkpoints go; default <out>/checkpoints. */
   checkpointDir?: string;
   checkpointEvery: number;
   resume: boolean;
+  /** Start a new run in an --out that holds another, deleting that run's files. */
+  overwrite: boolean;
 }
 
 /** Settings a checkpoint must share with the flags it is resumed with. */
@@ -90,14 +95,19 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     parameterCount: d,
     chunkBytes: options.chunkBytes,
   };
-  const checkpointDir = options.checkpointDir ?? (options.out ? join(options.out, 'checkpoints') : undefined);
+  const checkpointDir = options.checkpointDir ?? join(options.out, 'checkpoints');
+  claimRunDirectory(options.out, checkpointDir, options);
+  const settings = options.resume ? readRunSettings(options.out) : undefined;
+  const runId = settings?.runId ?? newRunId();
   const kernels = kernelSet(options.kernels);
-  const store = options.resume
-    ? resumeFrom(checkpointDir, config, kernels, log)
+  const store = settings
+    ? resumeFrom(checkpointDir, runId, config, kernels, log)
     : new ParameterStore(problem.initialParameters(options.seed), 0, kernels.applyUpdate);
+  writeRunSettings(options.out, settings
+    ? { ...settings, resumes: [...(settings.resumes ?? []), { at: new Date().toISOString(), round: store.round, rounds: config.rounds, software: software() }] }
+    : { runId, startedAt: new Date().toISOString(), software: software(), run: config, server: serverSettings(options, checkpointDir) });
   const saveCheckpoint = () => {
-    if (!checkpointDir) return;
-    const path = writeCheckpoint(checkpointDir, { config, round: store.round, parameters: store.parameters });
+    const path = writeCheckpoint(checkpointDir, { config, runId, round: store.round, parameters: store.parameters });
     log.info({ event: 'checkpoint', round: store.round, path }, `checkpoint of round ${store.round} written to ${path}`);
   };
   const traffic = new TrafficCounter();
@@ -135,7 +145,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   logTransportRefusals(server, refusals);
   log.info(
     {
-      event: 'listening', host: options.host, port, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,
+      event: 'listening', host: options.host, port, out: options.out, runId, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,
       problem: problem.name, d, workers: options.workers, rounds: options.rounds, evaluation: problem.backendDetail,
       kernels: resolvedKernelChoice(options.kernels), token: token !== undefined, tls: Boolean(options.security.tlsCert), clientCertificates: Boolean(options.security.tlsCa),
     },
@@ -199,9 +209,18 @@ async function shutdown(server: grpc.Server): Promise<void> {
   server.forceShutdown();
 }
 
-function resumeFrom(directory: string | undefined, config: RunConfig, kernels: KernelSet, log: Logger): ParameterStore {
-  if (!directory) throw new ConfigError('--resume needs --checkpoint-dir or --out (where the checkpoints are)');
-  const checkpoint = loadLatestCheckpoint(directory, (file, reason) =>
+/** What config.json records of the server's own flags (never a secret: only whether there is one). */
+function serverSettings(o: ServerOptions, checkpointDir: string): Record<string, unknown> {
+  return {
+    kernels: resolvedKernelChoice(o.kernels), backend: o.backend, dataDir: o.dataDir ?? null, host: o.host, port: o.port,
+    quorum: o.quorum, roundTimeoutSeconds: o.roundTimeoutMs / 1000, checkpointDir, checkpointEvery: o.checkpointEvery,
+    evalEvery: o.evalEvery, logEvery: o.logEvery, diagnosticsEvery: o.diagnosticsEvery,
+    token: Boolean(o.security.token || o.security.tokenFile), tls: Boolean(o.security.tlsCert), clientCertificates: Boolean(o.security.tlsCa),
+  };
+}
+
+function resumeFrom(directory: string, runId: string, config: RunConfig, kernels: KernelSet, log: Logger): ParameterStore {
+  const checkpoint = loadLatestCheckpoint(directory, runId, (file, reason) =>
     log.warn({ file, reason }, `checkpoint ${file} is unusable (${reason}); trying the previous one`),
   );
   for (const key of RESUME_MUST_MATCH) {
@@ -211,6 +230,12 @@ function resumeFrom(directory: string | undefined, config: RunConfig, kernels: K
           `the flags now give ${JSON.stringify(config[key])}; start with the same flags as the first run`,
       );
     }
+  }
+  if (checkpoint.round >= config.rounds) {
+    throw new ConfigError(
+      `cannot resume: the newest checkpoint (${checkpoint.path}) is of round ${checkpoint.round} and --rounds is ${config.rounds}, ` +
+        `so this run is already over; to train it further, give a larger --rounds`,
+    );
   }
   log.info({ event: 'resumed', round: checkpoint.round, path: checkpoint.path }, `resuming at round ${checkpoint.round} from ${checkpoint.path}`);
   return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);

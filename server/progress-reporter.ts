@@ -1,5 +1,6 @@
 // Turns closed rounds into what people and files see: a progress line every few rounds, an evaluation of the
-// server's parameters every N rounds, metrics.jsonl, and the summary (and curves) at the end.
+// server's parameters every N rounds, metrics.jsonl, and the summary (and curves) at the end. Totals and
+// timings count the whole run: after a resume, what the record carries from the earlier processes too.
 import type { Logger } from '../shared/logging.js';
 import type { Method } from '../shared/methods/method.js';
 import type { RunConfig } from '../shared/protocol.js';
@@ -58,16 +59,17 @@ export class ProgressReporter {
     this.startedAt ??= now;
     this.lastCloseAt = now;
 
-    const { config, traffic, record, log, evalEvery, logEvery } = this.deps;
+    const { config, record, log, evalEvery, logEvery } = this.deps;
     const finished = closed.round + 1;
     const last = finished === config.rounds;
     const evaluation = (evalEvery > 0 && finished % evalEvery === 0) || last ? this.evaluate() : undefined;
+    const { uplinkBytes, downlinkBytes } = this.runTraffic();
     record.appendRound({
       round: closed.round,
-      elapsedMs: now - this.startedAt,
+      elapsedMs: record.carried.elapsedMs + now - this.startedAt,
       meanLoss: closed.meanLoss,
-      uplinkBytes: traffic.uplinkBytes,
-      downlinkBytes: traffic.downlinkBytes,
+      uplinkBytes,
+      downlinkBytes,
       aggregateMs: closed.aggregateMs,
       evaluation: evaluation?.metrics,
       diagnostics: closed.diagnostics,
@@ -81,20 +83,21 @@ export class ProgressReporter {
           of: config.rounds,
           loss: round4(closed.meanLoss),
           ...evaluation?.metrics,
-          upMB: megabytes(traffic.uplinkBytes),
-          downMB: megabytes(traffic.downlinkBytes),
+          upMB: megabytes(uplinkBytes),
+          downMB: megabytes(downlinkBytes),
         },
         `round ${finished}/${config.rounds} loss ${closed.meanLoss.toFixed(4)}` +
           (evaluation ? ` ${evaluation.headline}` : '') +
-          ` up ${megabytes(traffic.uplinkBytes)} MB down ${megabytes(traffic.downlinkBytes)} MB`,
+          ` up ${megabytes(uplinkBytes)} MB down ${megabytes(downlinkBytes)} MB`,
       );
     }
   }
 
   async finish(): Promise<RunSummary> {
-    const { config, method, problemName, traffic, record, log, store } = this.deps;
+    const { config, method, problemName, record, log, store } = this.deps;
     const evaluation = this.lastEvaluation ?? this.evaluate();
     const workerRounds = config.workers * config.rounds;
+    const { uplinkBytes, downlinkBytes } = this.runTraffic();
     const summary: RunSummary = {
       method: config.method,
       problem: problemName,
@@ -103,10 +106,10 @@ export class ProgressReporter {
       parameterCount: config.parameterCount,
       evaluation: evaluation.metrics,
       headline: evaluation.headline,
-      trainingSeconds: ((this.lastCloseAt ?? 0) - (this.startedAt ?? 0)) / 1000,
-      medianRoundMs: median(this.roundMs),
-      uplinkPayloadBytes: traffic.uplinkBytes,
-      downlinkPayloadBytes: traffic.downlinkBytes,
+      trainingSeconds: (record.carried.elapsedMs + (this.lastCloseAt ?? 0) - (this.startedAt ?? 0)) / 1000,
+      medianRoundMs: median([...record.carried.roundMs, ...this.roundMs]),
+      uplinkPayloadBytes: uplinkBytes,
+      downlinkPayloadBytes: downlinkBytes,
       uplinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       parameterHash: store.hash().toString('hex'),
@@ -114,9 +117,15 @@ export class ProgressReporter {
     const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${problemName}`);
     log.info(
       { event: 'summary', summary, chart, uplinkFormat: method.uplink, downlinkFormat: method.downlink },
-      `training finished: ${evaluation.headline}` + (chart ? `; curves in ${chart}` : ''),
+      `training finished: ${evaluation.headline}; curves in ${chart}`,
     );
     return summary;
+  }
+
+  /** Payload bytes of the whole run: this process's, and those the record carries from before a resume. */
+  private runTraffic(): { uplinkBytes: number; downlinkBytes: number } {
+    const { traffic, record } = this.deps;
+    return { uplinkBytes: record.carried.uplinkBytes + traffic.uplinkBytes, downlinkBytes: record.carried.downlinkBytes + traffic.downlinkBytes };
   }
 
   private evaluate(): Evaluation {

@@ -16,7 +16,7 @@ test('the README documents the install-and-run command and the test command', ()
 });
 
 test('`npm start` runs the main job and prints the summary', async () => {
-  const run = await runProcess('npm', ['start', '--', '--rounds', '60', '--eval-every', '30', '--out', join(REPO_ROOT, 'runs', 'readme-test')], 180_000);
+  const run = await runProcess('npm', ['start', '--', '--rounds', '60', '--eval-every', '30', '--out', join(REPO_ROOT, 'runs', 'readme-test'), '--overwrite'], 180_000);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /round 60\/60 loss \d/);
   const accuracy = /Test accuracy\s+(\d+\.\d+)%/.exec(run.stdout);

@@ -1,6 +1,7 @@
 // `signps worker`: joins a server, learns the run from it, and trains its data shard round after round.
 // It keeps going through what a long run meets: a missed deadline (fetch the parameters, go on), a server
-// that restarts (join again with backoff, resynchronise), a stop notice or SIGTERM (leave cleanly).
+// that restarts (join again with backoff, resynchronise), a stop notice or SIGTERM (leave cleanly), and — with
+// --state-dir — its own restart (its stages' memory is saved every round and taken back).
 import { hostname } from 'node:os';
 import type { Address } from '../shared/address.js';
 import { ProtocolError } from '../shared/errors.js';
@@ -16,6 +17,7 @@ import { createProblem } from '../problem/create-problem.js';
 import type { BackendChoice, TrainingProblem, WorkerOracle } from '../problem/training-problem.js';
 import { ContributionRefusedError, NotAMemberError, OutOfStepError } from '../shared/protocol-errors.js';
 import { ServerConnection, ServerLostError, type Joined } from './server-connection.js';
+import { WorkerStateFiles } from './worker-state.js';
 
 export interface WorkerOptions {
   server: Address;
@@ -27,6 +29,8 @@ export interface WorkerOptions {
   dataDir?: string;
   /** Byzantine behaviour for robustness experiments (see attacks.ts). */
   attack?: string;
+  /** Where this worker saves its stages' memory every round, for a restarted worker to continue. */
+  stateDir?: string;
 }
 
 /** What a worker keeps across rejoins: the problem, the method, and the buffers for one shard. */
@@ -41,6 +45,9 @@ interface Training {
   gradient: Float32Array;
   update: Uint8Array;
   candidate: Float32Array;
+  /** The encoder's memory on disk (--state-dir, stateful pipelines only); taken back once, at the first fetch. */
+  stateFiles?: WorkerStateFiles;
+  restorePending: boolean;
 }
 
 export async function runWorker(options: WorkerOptions, log: Logger): Promise<void> {
@@ -90,7 +97,7 @@ export async function runWorker(options: WorkerOptions, log: Logger): Promise<vo
 async function prepare(
   joined: Joined,
   previous: Training | undefined,
-  { backend, dataDir }: Pick<WorkerOptions, 'backend' | 'dataDir'>,
+  { backend, dataDir, stateDir }: Pick<WorkerOptions, 'backend' | 'dataDir' | 'stateDir'>,
   log: Logger,
 ): Promise<Training> {
   const { workerId, shardIndex, config } = joined;
@@ -114,18 +121,21 @@ async function prepare(
   if (!config.pipeline) throw new ProtocolError('the server sent no method pipeline; run the same signps version on both');
   const method = buildMethod(config.method, config.pipeline, config.learningRate, d, config.workers);
   const parameters = new Float32Array(d);
+  const encoder = method.createEncoder(config.seed, shardIndex);
   return {
     configKey,
     shardIndex,
     problem,
     method,
-    encoder: method.createEncoder(config.seed, shardIndex),
+    encoder,
     oracle: problem.createOracle(shardIndex, config.workers, { batchSize: config.batchSize, seed: config.seed, partition: config.partition }),
     parameters,
     gradient: new Float32Array(d),
     update: allocatePayload(method.downlink, d, config.workers),
     // Safeguarded methods try the step on a copy first (Safaryan & Richtárik, Alg. 1, option 2).
     candidate: config.pipeline.safeguard ? new Float32Array(d) : parameters,
+    stateFiles: stateDir && encoder.memory ? new WorkerStateFiles(stateDir, config, shardIndex, log) : undefined,
+    restorePending: true,
   };
 }
 
@@ -142,6 +152,8 @@ async function trainRounds(
   const config = JSON.parse(t.configKey) as Joined['config'];
   let round = await connection.fetchParameters(workerId, parameters);
   log.info({ round }, `training from round ${round}`);
+  if (t.stateFiles && encoder.memory && t.restorePending) t.stateFiles.restore(round, encoder.memory);
+  t.restorePending = false;
 
   const timed = log.isLevelEnabled('debug');
   while (!stop.requested) {
@@ -151,6 +163,7 @@ async function trainRounds(
       const computedAt = monotonicMs();
       attack?.(gradient);
       const payload = encoder.encode(gradient, round);
+      if (t.stateFiles && encoder.memory) t.stateFiles.save(round + 1, encoder.memory);
       const encodedAt = monotonicMs();
       try {
         await connection.push(workerId, round, 0, payload, loss, config.chunkBytes);

@@ -3,9 +3,9 @@
 // Reads their round-timing lines (debug level), counts bytes on the wire, samples peak memory, checks that
 // every replica ends bit-identical to the server's, and always stops what it started.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './cleanup.js';
@@ -75,6 +75,8 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   let topology: Topology | undefined;
   let proxy: WireProxy | undefined;
   let timer: NodeJS.Timeout | undefined;
+  // Every server run keeps a run directory (config, metrics, a final checkpoint); a cell's is of no use after it.
+  const runDirectory = mkdtempSync(join(tmpdir(), 'signps-bench-cell-'));
 
   const stopAll = () => {
     for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
@@ -140,7 +142,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
         '--rounds', String(rounds), '--host', topology ? topology.server.address : '127.0.0.1', '--port', topology ? String(NETNS_PORT) : '0',
         '--eval-every', '0', '--log-every', String(rounds), '--diagnostics-every', '0', '--hash-every', '0',
         '--checkpoint-every', '0', '--round-timeout', String(Math.ceil(env.timeoutMs / 1000)), '--quorum', String(spec.workers),
-        '--chunk-kib', String(env.chunkKib),
+        '--chunk-kib', String(env.chunkKib), '--out', join(runDirectory, 'run'),
       ],
       topology?.server,
     );
@@ -208,6 +210,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     undoProcesses();
     await proxy?.close();
     undoTopology();
+    rmSync(runDirectory, { recursive: true, force: true });
   }
 
   if (!summary) {

@@ -9,6 +9,7 @@ import type { Pipeline } from './pipeline-choice.js';
 import { aggregatorNamed, compressorNamed } from './stage-registry.js';
 import type { Aggregator, AggregatorKind, CompressorKind } from './stages.js';
 import { momentumStage, noiseStage, type VectorStage } from './worker-stages.js';
+import { combinedMemory, type StageMemory } from './stage-memory.js';
 import { payloadBytes, type WireFormat } from '../codec/wire-format.js';
 
 export interface Method {
@@ -32,6 +33,8 @@ export interface Method {
 export interface WorkerEncoder {
   /** Runs the worker's stages on its gradient (which it may overwrite) and returns the uplink payload. */
   encode(gradient: Float32Array, round: number): Uint8Array;
+  /** What the stages carry from round to round (momentum, residual, random streams); none for stateless pipelines. */
+  readonly memory?: StageMemory;
 }
 
 /** Stream ids under the run's seed, so noise and stochastic signs never share random numbers. */
@@ -63,12 +66,14 @@ export function buildMethod(name: string, pipeline: Pipeline, learningRate: numb
       }
       if (pipeline.momentum > 0) stages.push(momentumStage(pipeline.momentum, d));
       const compress = compressor.create({ d, rng: new Xoshiro128(seed, workerIndex, COMPRESSOR_STREAM), learningRateAt });
+      const memories = [...stages.map((stage) => stage.memory), ...(compress.memory ? [compress.memory] : [])];
       return {
         encode(gradient, round) {
           let vector = gradient;
-          for (const stage of stages) vector = stage(vector);
+          for (const stage of stages) vector = stage.apply(vector);
           return compress.compress(vector, round);
         },
+        memory: memories.length > 0 ? combinedMemory(memories) : undefined,
       };
     },
     createAggregator: (kernels) =>

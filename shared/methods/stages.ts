@@ -5,6 +5,7 @@
 import type { KernelSet } from '../kernels/kernel-set.js';
 import type { Xoshiro128 } from '../random/xoshiro128.js';
 import type { WireFormat } from '../codec/wire-format.js';
+import type { StageMemory } from './stage-memory.js';
 
 export interface CompressorContext {
   d: number;
@@ -16,6 +17,8 @@ export interface CompressorContext {
 export interface Compressor {
   /** The wire payload for this vector; may be a view of an internal buffer, valid until the next call. */
   compress(vector: Float32Array, round: number): Uint8Array;
+  /** What it carries from round to round (a residual, its random stream), if anything. */
+  readonly memory?: StageMemory;
 }
 
 export interface CompressorKind {

@@ -12,8 +12,8 @@ export class SignpsProcess {
   private readonly watchers: Array<{ predicate: (e: Entry) => boolean; resolve: (e: Entry) => void }> = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(args: string[], { cwd }: { cwd?: string } = {}) {
+    this.child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       const entry = parseJson(line);

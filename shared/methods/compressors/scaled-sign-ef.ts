@@ -2,6 +2,7 @@
 // p = γ·g + e;  Δ = (‖p‖₁/d)·sign(p);  e ← p − Δ.  The worker owns e; replicas apply x ← x − mean Δ (γ = 1).
 import { packSigns } from '../../codec/sign-bits.js';
 import type { CompressorKind } from '../stages.js';
+import { arrayMemory } from '../stage-memory.js';
 import { allocatePayload, asScaledSigns, payloadBytes } from '../../codec/wire-format.js';
 
 export const scaledSignErrorFeedbackCompressor: CompressorKind = {
@@ -34,6 +35,7 @@ export const scaledSignErrorFeedbackCompressor: CompressorKind = {
         }
         return payload.subarray(0, wireBytes);
       },
+      memory: arrayMemory({ residual }),
     };
   },
 };

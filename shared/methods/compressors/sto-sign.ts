@@ -1,5 +1,6 @@
 // C(v) = ‖v‖₂ · s̃ign(v) (Safaryan & Richtárik 2019, App. E): an unbiased 1-bit compressor plus one float.
 import type { CompressorKind } from '../stages.js';
+import { randomMemory } from '../stage-memory.js';
 import { allocatePayload, asScaledSigns, payloadBytes } from '../../codec/wire-format.js';
 import { packStochasticSigns } from './stochastic-sign-bits.js';
 
@@ -16,6 +17,7 @@ export const stoSignCompressor: CompressorKind = {
         scale[0] = packStochasticSigns(vector, words, rng);
         return payload.subarray(0, wireBytes);
       },
+      memory: randomMemory('compressor-random', rng),
     };
   },
 };

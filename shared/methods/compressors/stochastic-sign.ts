@@ -1,6 +1,7 @@
 // s̃ign(v), one bit per coordinate: SSDM's compressor (Safaryan & Richtárik, Alg. 3), applied to the momentum.
 import { signPayloadBytes } from '../../codec/sign-bits.js';
 import type { CompressorKind } from '../stages.js';
+import { randomMemory } from '../stage-memory.js';
 import { allocatePayload, asSignWords } from '../../codec/wire-format.js';
 import { packStochasticSigns } from './stochastic-sign-bits.js';
 
@@ -17,6 +18,7 @@ export const stochasticSignCompressor: CompressorKind = {
         packStochasticSigns(vector, words, rng);
         return payload.subarray(0, wireBytes);
       },
+      memory: randomMemory('compressor-random', rng),
     };
   },
 };
