@@ -1,4 +1,4 @@
-// Safaryan & Richtárik 2021, §2 (the counterexample): f(x) = ½(⟨a₁,x⟩² + ⟨a₂,x⟩²) in 2-D with
+// Safaryan & Richtárik 2021, §3.2 (the counterexample; its distributed form §4.3): f(x) = ½(⟨a₁,x⟩² + ⟨a₂,x⟩²) in 2-D with
 // a₁ = (1+ε, −1+ε), a₂ = (−1+ε, 1+ε); worker n holds f_n(x) = ⟨a_n,x⟩² (gradient 2⟨a_n,x⟩a_n). Every sign of
 // either gradient is ±(1, −1), so signSGD never leaves the line z₁ + z₂ = const; SSDM's stochastic signs do,
 // and converge to the optimum, the origin. Starts at (2, 0), on the line z₁ + z₂ = 2.
