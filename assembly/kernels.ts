@@ -3,7 +3,7 @@
 
 export { majorityVote } from './vote';
 export { coordinateMedian, medianScratchBytes } from './median';
-export { packSigns } from './pack-signs';
+export { packSigns, packSignsCoiningZeros } from './pack-signs';
 export { applyCountPlanes, applyFloats, applySigns, applySignsSkippingTies } from './apply-update';
 export { addGaussianNoise } from './gaussian-noise';
 export { addLaplaceNoise } from './laplace-noise';

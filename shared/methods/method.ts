@@ -2,6 +2,7 @@
 // used by the worker (encode) and the server (aggregate), with the replica step both apply.
 import { ConfigError } from '../errors.js';
 import type { KernelSet } from '../kernels/kernel-set.js';
+import { workerCoinSeed } from '../random/tie-coin.js';
 import { Xoshiro128 } from '../random/xoshiro128.js';
 import type { NoiseDistribution } from '../random/noise-distribution.js';
 import { parseLearningRateSchedule } from './learning-rate.js';
@@ -62,7 +63,12 @@ export function buildMethod(name: string, pipeline: Pipeline, learningRate: numb
         stages.push(noiseStage(pipeline.noise as NoiseDistribution, pipeline.noiseScale, rng));
       }
       if (pipeline.momentum > 0) stages.push(momentumStage(pipeline.momentum, d));
-      const compress = compressor.create({ d, rng: new Xoshiro128(seed, workerIndex, COMPRESSOR_STREAM), learningRateAt });
+      const compress = compressor.create({
+        d,
+        rng: new Xoshiro128(seed, workerIndex, COMPRESSOR_STREAM),
+        coinSeed: workerCoinSeed(seed, workerIndex),
+        learningRateAt,
+      });
       return {
         encode(gradient, round) {
           let vector = gradient;
