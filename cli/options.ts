@@ -48,6 +48,10 @@ export const runOptions = {
     type: 'boolean',
     describe: 'Keep each step only if the workers\' mean loss on the same batches does not rise (a second exchange per round)',
   },
+  'weight-decay': {
+    type: 'number',
+    describe: 'λ of the decoupled weight decay every replica applies, x ← x − γ(Δ + λx) (default: the method\'s; lion: 0.1, others 0)',
+  },
   aggregator: {
     type: 'string',
     describe: `Server stage, NAME or NAME:PARAMETER: ${AGGREGATORS.map((a) => a.name).join(', ')} (e.g. trimmed-mean:0.2, krum:2)`,

@@ -64,6 +64,8 @@ const FAMILY: Record<string, { compressor: string; aggregator: string; noise?: s
   'signsgd-safeguarded': { compressor: 'sign', aggregator: 'vote', safeguard: true },
   'trimmed-mean': { compressor: 'identity', aggregator: 'trimmed-mean' },
   krum: { compressor: 'identity', aggregator: 'krum' },
+  lion: { compressor: 'sign', aggregator: 'vote', momentum: true },
+  'lion-avg': { compressor: 'sign', aggregator: 'sum', momentum: true },
 };
 
 test('every method of METHODS.md is a preset with the stages its table names', () => {
@@ -308,6 +310,8 @@ test('uplink/downlink bytes per preset follow METHODS.md’s bits per coordinate
     'ef-signsgd': [scaled, f32],
     'trimmed-mean': [f32, f32],
     krum: [f32, f32],
+    lion: [bits, bits],
+    'lion-avg': [bits, planes],
   };
   for (const name of METHOD_NAMES) {
     assert.ok(table[name], `no row for preset ${name}`);

@@ -19,6 +19,8 @@ export interface PipelineChoice {
   learningRate?: number | 'theory';
   lrSchedule?: string;
   safeguard?: boolean;
+  /** λ of the decoupled weight decay (default: the preset's, else 0). */
+  weightDecay?: number;
 }
 
 export interface RunShape {
@@ -86,6 +88,8 @@ export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape)
       aggregatorParameter,
       lrSchedule: choice.lrSchedule ?? 'constant',
       safeguard: choice.safeguard ?? preset.safeguard ?? false,
+      lionBeta1: preset.lionBeta1 ?? 0,
+      weightDecay: choice.weightDecay ?? preset.weightDecay ?? 0,
     },
   };
 }

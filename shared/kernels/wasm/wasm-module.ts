@@ -41,6 +41,8 @@ export interface WasmKernels {
     scale: number, contributors: number,
   ): void;
   applyFloats(parameters: number, update: number, vectors: number, stepSize: number): void;
+  /** x ← x·factor in f64, rounded once to float32 (the weight decay's pass), on `vectors` groups of four. */
+  scaleFloats(parameters: number, vectors: number, factor: number): void;
   /**
    * Noise b·ξ added in place to `steps` × 8 floats (steps a multiple of 4) at `values`, drawn from the eight
    * xoshiro128+ lanes' state at `state` (128 bytes), which advances; see noise-wasm.ts.
@@ -109,6 +111,7 @@ function instantiate(bytes: Uint8Array<ArrayBuffer>): WasmKernels {
     applySignsSkippingTies: exportedFunction(exports, 'applySignsSkippingTies') as WasmKernels['applySignsSkippingTies'],
     applyCountPlanes: exportedFunction(exports, 'applyCountPlanes') as WasmKernels['applyCountPlanes'],
     applyFloats: exportedFunction(exports, 'applyFloats') as WasmKernels['applyFloats'],
+    scaleFloats: exportedFunction(exports, 'scaleFloats') as WasmKernels['scaleFloats'],
     addGaussianNoise: exportedFunction(exports, 'addGaussianNoise') as WasmKernels['addGaussianNoise'],
     addLaplaceNoise: exportedFunction(exports, 'addLaplaceNoise') as WasmKernels['addLaplaceNoise'],
     addUniformNoise: exportedFunction(exports, 'addUniformNoise') as WasmKernels['addUniformNoise'],
