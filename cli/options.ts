@@ -62,7 +62,7 @@ export const runOptions = {
   'diagnostics-every': {
     type: 'number',
     default: 10,
-    describe: 'Rounds between diagnostics in metrics.jsonl: mean–median gap (float32 methods), vote agreement histogram (sign methods); 0: off',
+    describe: 'Rounds between diagnostics in metrics.jsonl: mean–median gap (float32 methods), agreement with the majority (sign methods), success probability ρ against the true gradient (analytic models); 0: off',
   },
   'hash-every': { type: 'number', default: 10, describe: 'Rounds between parameter-hash checks of every replica against the server' },
   kernels: {

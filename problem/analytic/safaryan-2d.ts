@@ -32,6 +32,11 @@ export function safaryan2d(parameterText: string | undefined, workers: number): 
         lossOnLastSample: (parameters) => inner(shardIndex, parameters) ** 2,
       };
     },
+    trueGradient(parameters, out) {
+      const [s0, s1] = [inner(0, parameters), inner(1, parameters)];
+      out[0] = s0 * a[0][0] + s1 * a[1][0];
+      out[1] = s0 * a[0][1] + s1 * a[1][1];
+    },
     evaluate(parameters) {
       const [z1, z2] = parameters;
       const f = 0.5 * (inner(0, parameters) ** 2 + inner(1, parameters) ** 2);
