@@ -145,3 +145,18 @@ export function applyFloats(parameters: usize, update: usize, vectors: i32, step
     v128.store(groupAt, subtractInDouble(v128.load(groupAt), stepLow, stepHigh));
   }
 }
+
+/**
+ * x_j ← x_j·factor over `vectors` groups of four coordinates, in f64 and rounded once to float32: the decoupled
+ * weight decay's pass (factor = 1 − γλ), taken before the step as JS takes it.
+ */
+export function scaleFloats(parameters: usize, vectors: i32, factor: f64): void {
+  const factors = f64x2.splat(factor);
+  for (let v = 0; v < vectors; v++) {
+    const at = parameters + (<usize>v << 4);
+    const x = v128.load(at);
+    const low = f64x2.mul(f64x2.promote_low_f32x4(x), factors);
+    const high = f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 2, 3)), factors);
+    v128.store(at, i64x2.shuffle(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 2));
+  }
+}

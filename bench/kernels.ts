@@ -222,7 +222,7 @@ function benchApply(format: Exclude<WireFormat, 'scaled-sign-bits' | 'sign-bits+
   if (format === 'sign-bits') new Uint32Array(payload.buffer).set(signs[0]);
   if (format === 'count-planes') new Uint32Array(payload.buffer).set(positiveCountPlanes(signs, d));
   const parameters = randomFloats(d, 400);
-  const shape = { format, workers: m, contributors: m };
+  const shape = { format, workers: m, contributors: m, weightDecay: 0 };
   const gamma = 1e-3 / 3;
   return {
     kernel: `replica step, ${format}`,

@@ -64,6 +64,9 @@ function heterogeneity(): Grid {
     { row: 'ssdm (γ = 0.1)', id: 'ssdm', flags: ['--method', 'ssdm'] },
     { row: 'ssdm (γ = 0.01)', id: 'ssdm-lr0.01', flags: ['--method', 'ssdm', '--lr', '0.01'] },
     { row: 'ef-signsgd', id: 'ef-signsgd', flags: ['--method', 'ef-signsgd'] },
+    { row: 'signum', id: 'signum', flags: ['--method', 'signum'] },
+    { row: 'lion (vote)', id: 'lion', flags: ['--method', 'lion'] },
+    { row: 'lion-avg', id: 'lion-avg', flags: ['--method', 'lion-avg'] },
   ];
   const runs: Run[] = [];
   for (const r of rows) {
@@ -84,6 +87,9 @@ function byzantine(): Grid {
     { row: 'trimmed-mean (β = 0.3: 2 of 7 cut each end)', id: 'trimmed-mean-0.3', flags: ['--method', 'trimmed-mean', '--aggregator', 'trimmed-mean:0.3'] },
     { row: 'krum (f = 1)', id: 'krum', flags: ['--method', 'krum'] },
     { row: 'krum (f = 2)', id: 'krum-2', flags: ['--method', 'krum', '--aggregator', 'krum:2'] },
+    { row: 'signum', id: 'signum', flags: ['--method', 'signum'] },
+    { row: 'lion (vote)', id: 'lion', flags: ['--method', 'lion'] },
+    { row: 'lion-avg', id: 'lion-avg', flags: ['--method', 'lion-avg'] },
   ];
   const runs: Run[] = [];
   for (const r of rows) {

@@ -180,7 +180,7 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--method', m.method, ...optional('--noise', m.noise), ...optional('--noise-scale', m.noiseScale),
     ...optional('--momentum', m.momentum), ...optional('--compressor', m.compressor), ...optional('--aggregator', m.aggregator),
     ...optional('--lr', m.learningRate), ...optional('--lr-schedule', m.lrSchedule),
-    ...(m.safeguard === undefined ? [] : [m.safeguard ? '--safeguard' : '--no-safeguard']),
+    ...(m.safeguard === undefined ? [] : [m.safeguard ? '--safeguard' : '--no-safeguard']), ...optional('--weight-decay', m.weightDecay),
     '--model', o.model, '--dataset', o.dataset,
     '--workers', String(o.workers), '--rounds', String(o.rounds), '--batch-size', o.batchSize === 0 ? 'full' : String(o.batchSize),
     '--partition', o.partition, ...optional('--data-dir', o.dataDir),

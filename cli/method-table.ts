@@ -10,9 +10,12 @@ export function formatMethodTable(): string {
       const preset: Preset = PRESETS[name];
       const stages = [
         preset.noise ? `noise ${preset.noise.distribution} b=${preset.noise.scale}` : '',
-        preset.momentum !== undefined ? `momentum β=${preset.momentum}` : '',
+        preset.lionBeta1 !== undefined
+          ? `Lion momentum β₁=${preset.lionBeta1} β₂=${preset.momentum}`
+          : preset.momentum !== undefined ? `momentum β=${preset.momentum}` : '',
         preset.compressor,
         preset.safeguard ? 'safeguard' : '',
+        preset.weightDecay ? `weight decay λ=${preset.weightDecay}` : '',
       ].filter(Boolean);
       const compressor = compressorNamed(preset.compressor);
       const aggregator = aggregatorNamed(preset.aggregator);
@@ -45,7 +48,7 @@ export function formatMethodTable(): string {
     presets,
     '',
     'Stages can be combined freely where the formats match: --noise, --noise-scale, --momentum, --compressor,',
-    '--aggregator NAME[:PARAMETER], --lr, --lr-schedule override the preset. "theory" for --noise-scale, --momentum',
+    '--aggregator NAME[:PARAMETER], --lr, --lr-schedule, --weight-decay override the preset. "theory" for --noise-scale, --momentum',
     'and --lr takes the papers\' values for the run\'s rounds T and size d.',
     '',
     compressors,

@@ -48,6 +48,10 @@ export const runOptions = {
     type: 'boolean',
     describe: 'Keep each step only if the workers\' mean loss on the same batches does not rise (a second exchange per round)',
   },
+  'weight-decay': {
+    type: 'number',
+    describe: 'λ of the decoupled weight decay every replica applies, x ← x − γ(Δ + λx) (default: the method\'s; lion: 0.1, others 0)',
+  },
   aggregator: {
     type: 'string',
     describe: `Server stage, NAME or NAME:PARAMETER: ${AGGREGATORS.map((a) => a.name).join(', ')} (e.g. trimmed-mean:0.2, krum:2)`,
@@ -58,7 +62,7 @@ export const runOptions = {
   'diagnostics-every': {
     type: 'number',
     default: 10,
-    describe: 'Rounds between diagnostics in metrics.jsonl: mean–median gap (float32 methods), vote agreement histogram (sign methods); 0: off',
+    describe: 'Rounds between diagnostics in metrics.jsonl: mean–median gap (float32 methods), agreement with the majority (sign methods), success probability ρ against the true gradient (analytic models); 0: off',
   },
   'hash-every': { type: 'number', default: 10, describe: 'Rounds between parameter-hash checks of every replica against the server' },
   kernels: {

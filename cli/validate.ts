@@ -26,6 +26,7 @@ export interface RunFlags {
   compressor?: string;
   aggregator?: string;
   safeguard?: boolean;
+  'weight-decay'?: number;
   seed: number;
   'eval-every': number;
   'log-every': number;
@@ -74,7 +75,13 @@ function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
     learningRate: numberOrTheory('lr', flags.lr, { positive: true }),
     lrSchedule: flags['lr-schedule'],
     safeguard: flags.safeguard,
+    weightDecay: nonNegativeNumber('weight-decay', flags['weight-decay']),
   };
+}
+
+function nonNegativeNumber(flag: string, value: number | undefined): number | undefined {
+  if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new ConfigError(`--${flag} must be a non-negative number, got ${value}`);
+  return value;
 }
 
 function numberOrTheory(flag: string, text: string | undefined, { positive }: { positive: boolean }): number | 'theory' | undefined {

@@ -27,6 +27,8 @@ export interface TrainingProblem {
   /** Per-worker class counts under a partition, for the server's start-up log (image data sets). */
   shardHistograms?(workers: number, partition: string, seed: number): number[][];
   evaluate(parameters: Float32Array): Evaluation;
+  /** ∇f of the global loss (analytic problems only): the server measures the workers' sign success against it. */
+  trueGradient?(parameters: Float32Array, out: Float32Array): void;
   /** For the log: which compute backend this problem runs on, and why. */
   readonly backendDetail: string;
   /** Set when a forced backend lacked a kernel the model needs and the next one was used. */

@@ -128,7 +128,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
       reporter.roundClosed(closed);
       if (options.checkpointEvery > 0 && store.round % options.checkpointEvery === 0 && store.round < config.rounds) saveCheckpoint();
     },
-    createDiagnostics(method, d, kernels, options.diagnosticsEvery),
+    createDiagnostics(method, d, kernels, options.diagnosticsEvery, problem.trueGradient && { parameters: store.parameters, trueGradient: problem.trueGradient.bind(problem) }),
   );
   const membership = new Membership(options.workers);
   const sessions: Sessions = new Map();

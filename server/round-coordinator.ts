@@ -298,7 +298,7 @@ export class RoundCoordinator {
   /** The server's own replica step with round `round`'s update; returns how long it took (ms). */
   private step(round: number, payload: Uint8Array, contributors: number): number {
     const started = performance.now();
-    const shape = { format: this.method.downlink, workers: this.config.workers, contributors };
+    const shape = { format: this.method.downlink, workers: this.config.workers, contributors, weightDecay: this.method.weightDecay };
     this.store.applyRoundUpdate(payload, shape, this.method.replicaStepSize(round));
     return performance.now() - started;
   }

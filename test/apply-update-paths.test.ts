@@ -110,14 +110,17 @@ test('fast replica steps equal applyUpdateReference bit for bit: awkward floats,
         const x = awkwardParameters(rng, d);
         // SSDM's m: all M, or fewer when some workers missed the round.
         for (const contributors of format === 'count-planes' ? new Set([workers, Math.ceil(workers / 2)]) : [workers]) {
-          const shape: UpdateShape = { format, workers, contributors };
-          for (const gamma of stepSizes(rng)) {
-            const expected = x.slice();
-            applyUpdateReference(expected, payload, shape, gamma);
-            for (const { name, apply } of FAST_PATHS) {
-              const actual = x.slice();
-              apply(actual, payload, shape, gamma);
-              assertSameBits(actual, expected, `${name}: ${format}, M = ${workers}, m = ${contributors}, d = ${d}, γ = ${gamma}`);
+          // Distributed Lion's decoupled weight decay λ: none, Lion's 0.1, and one with γλ > 1 (a negative factor).
+          for (const weightDecay of [0, 0.1, 5e3]) {
+            const shape: UpdateShape = { format, workers, contributors, weightDecay };
+            for (const gamma of stepSizes(rng)) {
+              const expected = x.slice();
+              applyUpdateReference(expected, payload, shape, gamma);
+              for (const { name, apply } of FAST_PATHS) {
+                const actual = x.slice();
+                apply(actual, payload, shape, gamma);
+                assertSameBits(actual, expected, `${name}: ${format}, M = ${workers}, m = ${contributors}, d = ${d}, γ = ${gamma}, λ = ${weightDecay}`);
+              }
             }
           }
         }
@@ -135,7 +138,7 @@ test('fast replica steps read a payload at any word-aligned offset and write onl
     // Received into a larger buffer at an offset, as a worker assembles the wire bytes.
     const slot = new Uint8Array(payload.byteLength + 12).subarray(12);
     slot.set(payload);
-    const shape: UpdateShape = { format, workers, contributors: workers };
+    const shape: UpdateShape = { format, workers, contributors: workers, weightDecay: 0.1 };
     const around = awkwardParameters(rng, d + 8);
     const expected = around.slice();
     applyUpdateReference(expected.subarray(4, 4 + d), payload, shape, 0.01);
@@ -150,14 +153,14 @@ test('fast replica steps read a payload at any word-aligned offset and write onl
 test('every fast path refuses scaled-sign-bits, an uplink-only format', () => {
   const payload = allocatePayload('scaled-sign-bits', 8, 1);
   for (const { apply } of FAST_PATHS) {
-    assert.throws(() => apply(new Float32Array(8), payload, { format: 'scaled-sign-bits', workers: 1, contributors: 1 }, 1), /uplink/);
+    assert.throws(() => apply(new Float32Array(8), payload, { format: 'scaled-sign-bits', workers: 1, contributors: 1, weightDecay: 0 }, 1), /uplink/);
   }
 });
 
 test('--kernels picks the server’s replica step: each choice gives the reference’s bits', () => {
   const rng = new Xoshiro128(13);
   const d = 20_000;
-  const shape: UpdateShape = { format: 'sign-bits', workers: 3, contributors: 3 };
+  const shape: UpdateShape = { format: 'sign-bits', workers: 3, contributors: 3, weightDecay: 0 };
   const payload = randomPayload(rng, shape.format, d, shape.workers);
   const x = awkwardParameters(rng, d);
   const expected = x.slice();

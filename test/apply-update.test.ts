@@ -114,7 +114,7 @@ test('applyUpdate equals the float64-then-round reference bit for bit, for every
             const u = decodeUpdate(payload, format, d, workers, contributors);
             const expected = referenceStep(x, u, format, gamma, workers);
             const actual = x.slice();
-            applyUpdate(actual, payload, { format, workers, contributors }, gamma);
+            applyUpdate(actual, payload, { format, workers, contributors, weightDecay: 0 }, gamma);
             assertBitIdentical(actual, expected, `${format} (${choice.method}), M = ${workers}, contributors ${contributors}, d = ${d}, γ = ${gamma}`);
           }
         }
@@ -151,7 +151,7 @@ test('applyUpdate on arbitrary payload bytes (every bit pattern the format allow
         const contributors = workers;
         const gamma = 0.03;
         const actual = x.slice();
-        applyUpdate(actual, payload, { format, workers, contributors }, gamma);
+        applyUpdate(actual, payload, { format, workers, contributors, weightDecay: 0 }, gamma);
         const u = decodeUpdate(payload, format, d, workers, contributors);
         assertBitIdentical(actual, referenceStep(x, u, format, gamma, workers), `${format}, M = ${workers}, d = ${d}`);
       }
@@ -170,7 +170,7 @@ test('count-planes: x moves by (γ/M)(2c − m) — +γ·m/M·(−1) when all vo
         const planes = new Uint32Array(payload.buffer);
         for (let p = 0; p < k; p++) if ((count >>> p) & 1) for (let w = 0; w < words; w++) planes[p * words + w] = w === words - 1 ? 1 : 0xffffffff;
         const x = new Float32Array(d);
-        applyUpdate(x, payload, { format: 'count-planes', workers, contributors }, 1);
+        applyUpdate(x, payload, { format: 'count-planes', workers, contributors, weightDecay: 0 }, 1);
         const expected = Math.fround(-(1 / workers) * (2 * count - contributors));
         for (let j = 0; j < d; j++) assert.equal(x[j], expected, `M = ${workers}, m = ${contributors}, c = ${count}, j = ${j}`);
       }
@@ -186,7 +186,7 @@ test('sign-bits+ties: a tied coordinate does not move; others move by exactly �
   ties.set([0xff00ff00, 0x0000ffff, 0x21]);
   const x = Float32Array.from({ length: d }, (_, j) => j / 8);
   const before = x.slice();
-  applyUpdate(x, payload.subarray(0, payloadBytes('sign-bits+ties', d, 4)), { format: 'sign-bits+ties', workers: 4, contributors: 4 }, 0.5);
+  applyUpdate(x, payload.subarray(0, payloadBytes('sign-bits+ties', d, 4)), { format: 'sign-bits+ties', workers: 4, contributors: 4, weightDecay: 0 }, 0.5);
   for (let j = 0; j < d; j++) {
     const tie = (ties[j >>> 5] >>> (j & 31)) & 1;
     const negative = (signs[j >>> 5] >>> (j & 31)) & 1;
@@ -196,7 +196,7 @@ test('sign-bits+ties: a tied coordinate does not move; others move by exactly �
 
 test('scaled-sign-bits is uplink-only: applyUpdate refuses it', () => {
   const payload = allocatePayload('scaled-sign-bits', 8, 1);
-  assert.throws(() => applyUpdate(new Float32Array(8), payload, { format: 'scaled-sign-bits', workers: 1, contributors: 1 }, 1));
+  assert.throws(() => applyUpdate(new Float32Array(8), payload, { format: 'scaled-sign-bits', workers: 1, contributors: 1, weightDecay: 0 }, 1));
 });
 
 test('replicas stay bit-identical: the server’s payload and a worker’s copy of its wire bytes, applied to two copies', () => {
@@ -212,7 +212,7 @@ test('replicas stay bit-identical: the server’s payload and a worker’s copy 
         const received = new Uint8Array(allocatePayload(format, d, workers).byteLength + 16);
         const slot = received.subarray(16);
         slot.set(Uint8Array.from(payload));
-        const shape = { format, workers, contributors: workers };
+        const shape = { format, workers, contributors: workers, weightDecay: 0 };
         const gamma = m.replicaStepSize(round);
         applyUpdate(server, payload, shape, gamma);
         applyUpdate(worker, slot, shape, gamma);

@@ -1,12 +1,13 @@
 // The worker's compressors, each held to its definition in METHODS.md:
-//   identity — the float32 bytes; sign — sign(g) as packed bits (packSigns);
+//   identity — the float32 bytes; sign — sign(g) as packed bits, an exact ±0 as the worker's seeded coin;
 //   stochastic-sign — s̃ign(g)_j = +1 w.p. ½ + g_j/(2‖g‖₂), fair coins for g = 0, E[‖g‖₂ s̃ign g] = g;
 //   sto-sign — ‖g‖₂ as float32, then the s̃ign bits;
 //   scaled-sign-ef — p = γ g + e; Δ = (‖p‖₁/d) sign(p); e ← p − Δ (Karimireddy et al. 2019).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { packSigns, packSignsReference, signPayloadBytes, signWordCount } from '../shared/codec/sign-bits.js';
+import { signPayloadBytes, signWordCount } from '../shared/codec/sign-bits.js';
+import { packSignsCoiningZerosReference } from '../shared/codec/zero-coins.js';
 import { scaledSignErrorFeedbackCompressor } from '../shared/methods/compressors/scaled-sign-ef.js';
 import { identityCompressor } from '../shared/methods/compressors/identity.js';
 import { signCompressor } from '../shared/methods/compressors/sign.js';
@@ -21,9 +22,10 @@ import { payloadBytes } from '../shared/codec/wire-format.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
 
 const SIZES = [1, 2, 31, 32, 33, 1000, 100_003];
+const COIN_SEED = 0x5eed;
 
 function create(kind: CompressorKind, d: number, seed = 1, learningRate = 0.1): Compressor {
-  return kind.create({ d, rng: new Xoshiro128(seed, 0, 2), learningRateAt: () => learningRate });
+  return kind.create({ d, rng: new Xoshiro128(seed, 0, 2), coinSeed: COIN_SEED, learningRateAt: () => learningRate });
 }
 
 function gaussianVector(rng: Xoshiro128, d: number, scale = 1): Float32Array {
@@ -86,7 +88,7 @@ test('identity: the payload is the vector’s little-endian float32 bytes, 4·d 
   }
 });
 
-test('sign: the payload is packSigns(v) — bit j = IEEE sign bit of v_j — trimmed to ⌈d/8⌉ bytes, padding 0', () => {
+test('sign: the payload is bit j = IEEE sign bit of v_j, or the seeded coin where v_j = ±0, trimmed to ⌈d/8⌉ bytes, padding 0', () => {
   const rng = new Xoshiro128(2);
   for (const d of SIZES) {
     const compressor = create(signCompressor, d);
@@ -100,13 +102,14 @@ test('sign: the payload is packSigns(v) — bit j = IEEE sign bit of v_j — tri
       const payload = compressor.compress(v, round);
       assert.equal(payload.byteLength, signPayloadBytes(d));
       assert.equal(payload.byteLength, payloadBytes('sign-bits', d, 3));
-      const words = packSigns(v);
-      assert.deepEqual(words, packSignsReference(v));
+      const words = packSignsCoiningZerosReference(v, { seed: COIN_SEED, round });
       const wordBytes = new Uint8Array(words.buffer, 0, signPayloadBytes(d));
       assert.deepEqual(Uint8Array.from(payload), Uint8Array.from(wordBytes), `d = ${d}, round ${round}`);
       assertPaddingZero(payload, 0, d, `d = ${d}`);
       const bitsOf = new Uint32Array(Float32Array.from(v).buffer);
-      for (let j = 0; j < d; j++) assert.equal(bitAt(payload, 0, j), bitsOf[j] >>> 31, `d = ${d}, j = ${j}`);
+      for (let j = 0; j < d; j++) {
+        if (v[j] !== 0) assert.equal(bitAt(payload, 0, j), bitsOf[j] >>> 31, `d = ${d}, j = ${j}`);
+      }
     }
   }
 });
@@ -225,7 +228,7 @@ test('stochastic-sign: a fixed (seed, stream) repeats its bits; another worker�
   const v = gaussianVector(new Xoshiro128(15), d);
   const a = create(stochasticSignCompressor, d, 21);
   const b = create(stochasticSignCompressor, d, 21);
-  const other = stochasticSignCompressor.create({ d, rng: new Xoshiro128(21, 1, 2), learningRateAt: () => 1 });
+  const other = stochasticSignCompressor.create({ d, rng: new Xoshiro128(21, 1, 2), coinSeed: COIN_SEED, learningRateAt: () => 1 });
   for (let t = 0; t < 5; t++) {
     const pa = Uint8Array.from(a.compress(v, t));
     assert.deepEqual(pa, Uint8Array.from(b.compress(v, t)));
@@ -323,7 +326,7 @@ test('scaled-sign-ef: over several rounds, scale and signs follow a float64 EF r
     const rng = new Xoshiro128(21, d);
     const base = 0.5;
     const learningRateAt = parseLearningRateSchedule('inv-sqrt', base);
-    const compressor = scaledSignErrorFeedbackCompressor.create({ d, rng: new Xoshiro128(1), learningRateAt });
+    const compressor = scaledSignErrorFeedbackCompressor.create({ d, rng: new Xoshiro128(1), coinSeed: COIN_SEED, learningRateAt });
     const reference = new ErrorFeedbackReference(d);
     const rounds = d > 10_000 ? 4 : 8;
     for (let round = 0; round < rounds; round++) {

@@ -12,7 +12,7 @@ test('streams of one round share one snapshot; a step makes a new one and leaves
   assert.deepEqual(new Float32Array(first.buffer), Float32Array.from([1, 2, 3, 4]));
 
   const update = allocatePayload('sign-bits', 4, 1); // all bits 0: every coordinate moves by −γ
-  store.applyRoundUpdate(update, { format: 'sign-bits', workers: 1, contributors: 1 }, 0.5);
+  store.applyRoundUpdate(update, { format: 'sign-bits', workers: 1, contributors: 1, weightDecay: 0 }, 0.5);
   const second = store.snapshot();
   assert.notEqual(second, first);
   assert.deepEqual(new Float32Array(second.buffer), Float32Array.from([0.5, 1.5, 2.5, 3.5]));

@@ -64,6 +64,8 @@ const FAMILY: Record<string, { compressor: string; aggregator: string; noise?: s
   'signsgd-safeguarded': { compressor: 'sign', aggregator: 'vote', safeguard: true },
   'trimmed-mean': { compressor: 'identity', aggregator: 'trimmed-mean' },
   krum: { compressor: 'identity', aggregator: 'krum' },
+  lion: { compressor: 'sign', aggregator: 'vote', momentum: true },
+  'lion-avg': { compressor: 'sign', aggregator: 'sum', momentum: true },
 };
 
 test('every method of METHODS.md is a preset with the stages its table names', () => {
@@ -220,6 +222,22 @@ test('"theory" values are METHODS.md’s formulas', () => {
   configure({ method: 'ssdm', learningRate: 'theory' }, SHAPE);
 });
 
+test('--noise-scale theory is chosen by the aggregator (Chen et al. Thm 5 for vote, Thm 6 for median) and refused elsewhere', () => {
+  const shape = { d: 7850, workers: 3, rounds: 1000 };
+  const theory = (choice: Omit<PipelineChoice, 'noiseScale'>) => resolvePipeline({ ...choice, noiseScale: 'theory' }, shape).pipeline.noiseScale;
+  assert.ok(relativelyClose(theory({ method: 'signsgd', noise: 'gaussian' }), (1000 * 7850) ** 0.25), 'vote');
+  assert.ok(relativelyClose(theory({ method: 'signsgd', noise: 'laplace', aggregator: 'vote-ternary' }), (1000 * 7850) ** 0.25), 'vote-ternary');
+  assert.ok(relativelyClose(theory({ method: 'sgd', noise: 'gaussian', aggregator: 'median' }), (1000 * 7850) ** (1 / 6)), 'median');
+  // A float32 downlink is not medianSGD: mean, trimmed mean, Krum and the sum have no theorem for b.
+  for (const choice of [
+    { method: 'sgd', noise: 'gaussian' },
+    { method: 'noisy-median', aggregator: 'trimmed-mean' },
+    { method: 'ssdm', noise: 'gaussian' },
+  ] as const) {
+    assertRefused({ ...choice, noiseScale: 'theory' }, shape, ['--noise-scale', /Thm 5/, /Thm 6/], `${choice.method} + theory noise`);
+  }
+});
+
 test('--lr theory for a preset without a step size from theory is refused, naming the method', () => {
   for (const method of METHOD_NAMES) {
     const preset = PRESETS[method] as { theoryLearningRate?: unknown };
@@ -292,6 +310,8 @@ test('uplink/downlink bytes per preset follow METHODS.md’s bits per coordinate
     'ef-signsgd': [scaled, f32],
     'trimmed-mean': [f32, f32],
     krum: [f32, f32],
+    lion: [bits, bits],
+    'lion-avg': [bits, planes],
   };
   for (const name of METHOD_NAMES) {
     assert.ok(table[name], `no row for preset ${name}`);

@@ -24,16 +24,18 @@ test('stepping received prefixes equals one whole step, bit for bit', () => {
     for (const d of [1, 31, 32, 33, 100, 1000, 4099]) {
       const workers = 5;
       const contributors = 4;
+      // Odd sizes with Distributed Lion's decoupled weight decay: each coordinate decays once, whatever the prefixes.
+      const weightDecay = d % 2 === 1 ? 0.25 : 0;
       const payload = randomPayload(format, d, workers, rng);
       const start = Float32Array.from({ length: d }, () => rng.nextFloat() * 10 - 5);
       const stepSize = 0.01 + rng.nextFloat() * 1e-3;
       const expected = start.slice();
-      applyUpdateReference(expected, payload, { format, workers, contributors }, stepSize);
+      applyUpdateReference(expected, payload, { format, workers, contributors, weightDecay }, stepSize);
 
       const total = payloadBytes(format, d, workers);
       for (const pieces of [1, 2, 3, 7]) {
         const actual = start.slice();
-        const step = new StreamingStep(actual, payload, { format, workers }, stepSize);
+        const step = new StreamingStep(actual, payload, { format, workers, weightDecay }, stepSize);
         // Boundaries at random bytes, not only at words.
         const cuts = Array.from({ length: pieces - 1 }, () => Math.floor(rng.nextFloat() * total)).sort((a, b) => a - b);
         for (const cut of [...cuts, total]) step.received(cut);
@@ -48,7 +50,7 @@ test('a prefix steps only the coordinates it fixes', () => {
   const d = 100;
   const parameters = new Float32Array(d);
   const payload = allocatePayload('sign-bits', d, 1); // all bits 0: every coordinate moves by −γ
-  const step = new StreamingStep(parameters, payload, { format: 'sign-bits', workers: 1 }, 1);
+  const step = new StreamingStep(parameters, payload, { format: 'sign-bits', workers: 1, weightDecay: 0 }, 1);
   step.received(5); // one whole word (32 coordinates) and a byte of the next
   assert.equal(parameters.filter((x) => x === -1).length, 32);
   step.finish(1);

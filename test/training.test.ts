@@ -12,7 +12,7 @@ const D = 784 * 128 + 128 + 128 * 10 + 10; // mlp:128 on 28×28 digits
 
 interface Round {
   meanLoss: number;
-  diagnostics?: { agreementHistogram?: number[]; meanAgreement?: number; meanMedianGap?: number };
+  diagnostics?: { agreementHistogram?: number[]; meanMajorityAgreement?: number; meanMedianGap?: number };
 }
 
 const EXPECTED_UPLINK_BYTES_PER_WORKER_ROUND: Record<string, number> = {
@@ -44,7 +44,7 @@ for (const method of ['signsgd', 'sgd', 'median']) {
         assert.equal(histogram.length, WORKERS + 1);
         assert.equal(histogram.reduce((a, b) => a + b, 0), D, 'every coordinate counted once');
         assert.equal(histogram[0] + histogram[1], 0, 'a majority of 3 has at least 2');
-        assert.ok(diagnostics.meanAgreement! > 2 / 3 && diagnostics.meanAgreement! <= 1);
+        assert.ok(diagnostics.meanMajorityAgreement! > 2 / 3 && diagnostics.meanMajorityAgreement! <= 1);
       } else {
         assert.ok(diagnostics.meanMedianGap! > 0 && Number.isFinite(diagnostics.meanMedianGap!));
       }

@@ -173,7 +173,7 @@ async function trainRounds(
       }
       const pushedAt = monotonicMs();
       if (candidate !== parameters) candidate.set(parameters);
-      const step = new StreamingStep(candidate, update, { format: method.downlink, workers: config.workers }, method.replicaStepSize(round));
+      const step = new StreamingStep(candidate, update, { format: method.downlink, workers: config.workers, weightDecay: method.weightDecay }, method.replicaStepSize(round));
       let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes, (bytes) => step.received(bytes));
       const pulledAt = monotonicMs();
       if (!pulled.rejected) step.finish(pulled.contributors);

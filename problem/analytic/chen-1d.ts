@@ -32,6 +32,9 @@ export function chen1d(parameterText: string | undefined, workers: number): Trai
         lossOnLastSample: (parameters) => loss(parameters[0]),
       };
     },
+    trueGradient(parameters, out) {
+      out[0] = parameters[0] - meanTarget;
+    },
     evaluate(parameters) {
       const x = parameters[0];
       const f = targets.reduce((s, a) => s + ((x - a) * (x - a)) / 2, 0) / targets.length;

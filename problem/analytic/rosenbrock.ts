@@ -38,6 +38,14 @@ export function rosenbrock(parameterText: string | undefined): TrainingProblem {
         },
       };
     },
+    trueGradient(x, out) {
+      out.fill(0);
+      for (let i = 0; i + 1 < d; i++) {
+        const inner = x[i + 1] - x[i] * x[i];
+        out[i] += -400 * x[i] * inner - 2 * (1 - x[i]);
+        out[i + 1] += 200 * inner;
+      }
+    },
     evaluate(x) {
       const f = value(x);
       let distance = 0;

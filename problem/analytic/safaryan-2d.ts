@@ -1,4 +1,4 @@
-// Safaryan & Richtárik 2021, §2 (the counterexample): f(x) = ½(⟨a₁,x⟩² + ⟨a₂,x⟩²) in 2-D with
+// Safaryan & Richtárik 2021, §3.2 (the counterexample; its distributed form §4.3): f(x) = ½(⟨a₁,x⟩² + ⟨a₂,x⟩²) in 2-D with
 // a₁ = (1+ε, −1+ε), a₂ = (−1+ε, 1+ε); worker n holds f_n(x) = ⟨a_n,x⟩² (gradient 2⟨a_n,x⟩a_n). Every sign of
 // either gradient is ±(1, −1), so signSGD never leaves the line z₁ + z₂ = const; SSDM's stochastic signs do,
 // and converge to the optimum, the origin. Starts at (2, 0), on the line z₁ + z₂ = 2.
@@ -31,6 +31,11 @@ export function safaryan2d(parameterText: string | undefined, workers: number): 
         },
         lossOnLastSample: (parameters) => inner(shardIndex, parameters) ** 2,
       };
+    },
+    trueGradient(parameters, out) {
+      const [s0, s1] = [inner(0, parameters), inner(1, parameters)];
+      out[0] = s0 * a[0][0] + s1 * a[1][0];
+      out[1] = s0 * a[0][1] + s1 * a[1][1];
     },
     evaluate(parameters) {
       const [z1, z2] = parameters;

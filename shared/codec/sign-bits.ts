@@ -5,9 +5,9 @@
 // ceil(d/32) words the compute form; padding bits past d are always 0. (Uint32Array uses the host's byte
 // order, so the words' bytes are the wire form on little-endian hosts such as x86-64 and arm64 only.)
 //
-// Bit value. A bit is the float's IEEE sign bit: 1 = negative = −1, 0 = positive = +1. The paper's
-// sign(0) = 0 cannot be sent in one bit, so we send the sign bit: +0 → +1, −0 → −1, NaN → by its sign bit.
-// Decoding gives exactly ±1.
+// Bit value. A bit is the float's IEEE sign bit: 1 = negative = −1, 0 = positive = +1, so +0 → +1, −0 → −1,
+// NaN → by its sign bit. Decoding gives exactly ±1. The paper's sign(0) = 0 cannot be sent in one bit: the
+// sign compressor sends an exact ±0 as a seeded fair coin instead (zero-coins.ts).
 
 /** Words (Uint32) holding d sign bits: ceil(d / 32). */
 export function signWordCount(d: number): number {

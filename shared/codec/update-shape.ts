@@ -9,6 +9,17 @@ export interface UpdateShape {
   workers: number;
   /** How many contributions this update aggregates (SSDM's S = 2c − m). */
   contributors: number;
+  /** λ of the decoupled weight decay (Distributed Lion): x ← x − γ(Δ + λx); 0 = none. */
+  weightDecay: number;
+}
+
+/**
+ * The factor of the decoupled weight decay, 1 − γλ in double. A replica first scales each coordinate by it,
+ * rounded to float32, then subtracts the step as without decay (as Lion's reference implementations do:
+ * x·(1 − γλ), then x − γΔ); with λ = 0 nothing is scaled, so the other methods' arithmetic is untouched.
+ */
+export function weightDecayFactor(stepSize: number, weightDecay: number): number {
+  return 1 - stepSize * weightDecay;
 }
 
 /** γ·(1 − 2·bit): the step of a coordinate whose sign bit is `bit` (1 = −1). */

@@ -3,13 +3,14 @@
 // double products, formed once per update (../codec/update-shape.ts) and looked up by the coordinate's bits, where the
 // reference calls a closure and multiplies per coordinate (which V8 ran at 5–9 ns a coordinate).
 import { signWordCount } from '../codec/sign-bits.js';
-import { signBitStep, uplinkOnlyFormatError, voteCountStep, type UpdateShape } from '../codec/update-shape.js';
+import { signBitStep, uplinkOnlyFormatError, voteCountStep, weightDecayFactor, type UpdateShape } from '../codec/update-shape.js';
 import { asFloat32, assertNever, wordRegions } from '../codec/wire-format.js';
 
 /** `payload` must be word-aligned (see allocatePayload). */
 export function applyUpdateJs(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
   const d = parameters.length;
-  const { format, workers, contributors } = shape;
+  const { format, workers, contributors, weightDecay } = shape;
+  if (weightDecay !== 0) scaleParameters(parameters, weightDecayFactor(stepSize, weightDecay));
   switch (format) {
     case 'f32': {
       const update = asFloat32(payload, d);
@@ -39,6 +40,11 @@ export function applyUpdateJs(parameters: Float32Array, payload: Uint8Array, sha
     default:
       assertNever(format);
   }
+}
+
+/** x ← x·factor, rounded to float32: the decay pass, before the step. */
+function scaleParameters(parameters: Float32Array, factor: number): void {
+  for (let j = 0; j < parameters.length; j++) parameters[j] *= factor;
 }
 
 /** Index = sign bit: the table lookup has no branch to mispredict on random signs. */

@@ -7,7 +7,7 @@ import { signWordCount } from '../codec/sign-bits.js';
 import { applyUpdateWasm } from './wasm/apply-update-wasm.js';
 import { wasmKernelsAvailable } from './wasm/wasm-module.js';
 import { applyUpdateJs } from './apply-update-js.js';
-import { uplinkOnlyFormatError, type UpdateShape } from '../codec/update-shape.js';
+import { uplinkOnlyFormatError, weightDecayFactor, type UpdateShape } from '../codec/update-shape.js';
 import { asFloat32, assertNever, wordRegions } from '../codec/wire-format.js';
 
 export type { UpdateShape } from '../codec/update-shape.js';
@@ -23,7 +23,11 @@ export function applyUpdate(parameters: Float32Array, payload: Uint8Array, shape
 /** The definition, one coordinate at a time. `payload` must be word-aligned (see allocatePayload). */
 export function applyUpdateReference(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
   const d = parameters.length;
-  const { format, workers, contributors } = shape;
+  const { format, workers, contributors, weightDecay } = shape;
+  if (weightDecay !== 0) {
+    const factor = weightDecayFactor(stepSize, weightDecay);
+    for (let j = 0; j < d; j++) parameters[j] *= factor;
+  }
   switch (format) {
     case 'f32': {
       const update = asFloat32(payload, d);

@@ -2,12 +2,14 @@
 // used by the worker (encode) and the server (aggregate), with the replica step both apply.
 import { ConfigError } from '../errors.js';
 import type { KernelSet } from '../kernels/kernel-set.js';
+import { workerCoinSeed } from '../random/tie-coin.js';
 import { Xoshiro128 } from '../random/xoshiro128.js';
 import type { NoiseDistribution } from '../random/noise-distribution.js';
 import { parseLearningRateSchedule } from './learning-rate.js';
 import type { Pipeline } from './pipeline-choice.js';
 import { aggregatorNamed, compressorNamed } from './stage-registry.js';
 import type { Aggregator, AggregatorKind, CompressorKind } from './stages.js';
+import { lionMomentumStage } from './lion-momentum.js';
 import { momentumStage, noiseStage, type VectorStage } from './worker-stages.js';
 import { combinedMemory, type StageMemory } from './stage-memory.js';
 import { payloadBytes, type WireFormat } from '../codec/wire-format.js';
@@ -26,6 +28,8 @@ export interface Method {
   learningRateAt(round: number): number;
   /** The γ replicas multiply the decoded update by: γ(round), or 1 when the compressor already applied it. */
   replicaStepSize(round: number): number;
+  /** λ of the decoupled weight decay every replica applies, x ← x − γ(Δ + λx); 0 = none. */
+  readonly weightDecay: number;
   createEncoder(seed: number, workerIndex: number): WorkerEncoder;
   createAggregator(kernels: KernelSet): Aggregator;
 }
@@ -58,14 +62,21 @@ export function buildMethod(name: string, pipeline: Pipeline, learningRate: numb
     downlinkBytes: payloadBytes(aggregator.downlink, d, workers),
     learningRateAt,
     replicaStepSize: (round) => (compressor.appliesLearningRate ? 1 : learningRateAt(round)),
+    weightDecay: pipeline.weightDecay,
     createEncoder(seed, workerIndex) {
       const stages: VectorStage[] = [];
       if (pipeline.noise) {
         const rng = new Xoshiro128(seed, workerIndex, NOISE_STREAM);
         stages.push(noiseStage(pipeline.noise as NoiseDistribution, pipeline.noiseScale, rng));
       }
-      if (pipeline.momentum > 0) stages.push(momentumStage(pipeline.momentum, d));
-      const compress = compressor.create({ d, rng: new Xoshiro128(seed, workerIndex, COMPRESSOR_STREAM), learningRateAt });
+      if (pipeline.lionBeta1 > 0) stages.push(lionMomentumStage(pipeline.lionBeta1, pipeline.momentum, d));
+      else if (pipeline.momentum > 0) stages.push(momentumStage(pipeline.momentum, d));
+      const compress = compressor.create({
+        d,
+        rng: new Xoshiro128(seed, workerIndex, COMPRESSOR_STREAM),
+        coinSeed: workerCoinSeed(seed, workerIndex),
+        learningRateAt,
+      });
       const memories = [...stages.map((stage) => stage.memory), ...(compress.memory ? [compress.memory] : [])];
       return {
         encode(gradient, round) {
@@ -104,6 +115,15 @@ function checkPipeline(
   }
   if (!(pipeline.momentum >= 0 && pipeline.momentum < 1)) {
     throw new ConfigError(`momentum β must be in [0, 1), got ${pipeline.momentum}`);
+  }
+  if (!(pipeline.lionBeta1 >= 0 && pipeline.lionBeta1 < 1)) {
+    throw new ConfigError(`Lion's β₁ must be in [0, 1), got ${pipeline.lionBeta1}`);
+  }
+  if (!(pipeline.weightDecay >= 0 && Number.isFinite(pipeline.weightDecay))) {
+    throw new ConfigError(`weight decay λ must be a non-negative number, got ${pipeline.weightDecay}`);
+  }
+  if (pipeline.weightDecay > 0 && compressor.appliesLearningRate) {
+    throw new ConfigError(`compressor ${compressor.name} applies γ itself, so replicas cannot form γλx; use --weight-decay 0 with it`);
   }
   if (pipeline.noise && !(pipeline.noiseScale > 0 && Number.isFinite(pipeline.noiseScale))) {
     throw new ConfigError(`noise scale b must be a positive number, got ${pipeline.noiseScale}`);

@@ -19,6 +19,8 @@ export interface PipelineChoice {
   learningRate?: number | 'theory';
   lrSchedule?: string;
   safeguard?: boolean;
+  /** λ of the decoupled weight decay (default: the preset's, else 0). */
+  weightDecay?: number;
 }
 
 export interface RunShape {
@@ -58,9 +60,7 @@ export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape)
     throw new ConfigError(`unknown noise "${noise}"; choose none, ${NOISE_DISTRIBUTIONS.join(', ')}`);
   }
   const noiseScaleChoice = choice.noiseScale ?? preset.noise?.scale ?? 0;
-  // Chen et al.: b = (T·d)^{1/4} for noisy signSGD (Thm 3), (T·d)^{1/6} for noisy medianSGD (Thm 4).
-  const noiseExponent = aggregator.downlink === 'f32' ? 1 / 6 : 1 / 4;
-  const noiseScale = noiseScaleChoice === 'theory' ? (rounds * d) ** noiseExponent : noiseScaleChoice;
+  const noiseScale = noiseScaleChoice === 'theory' ? (rounds * d) ** theoryNoiseExponent(aggregator.name) : noiseScaleChoice;
 
   const momentumChoice = choice.momentum ?? preset.momentum ?? 0;
   // Safaryan & Richtárik, Thm 4: β = 1 − 1/√K.
@@ -88,6 +88,21 @@ export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape)
       aggregatorParameter,
       lrSchedule: choice.lrSchedule ?? 'constant',
       safeguard: choice.safeguard ?? preset.safeguard ?? false,
+      lionBeta1: preset.lionBeta1 ?? 0,
+      weightDecay: choice.weightDecay ?? preset.weightDecay ?? 0,
     },
   };
+}
+
+/**
+ * Chen et al. 2020 choose b by the aggregation their theorem covers: b = (T·d)^{1/4} for noisy signSGD with
+ * majority vote (Thm 5), b = (T·d)^{1/6} for noisy medianSGD (Thm 6). No theorem gives b for any other aggregator.
+ */
+function theoryNoiseExponent(aggregator: string): number {
+  if (aggregator === 'vote' || aggregator === 'vote-ternary') return 1 / 4;
+  if (aggregator === 'median') return 1 / 6;
+  throw new ConfigError(
+    `--noise-scale theory follows Chen et al.'s Thm 5 (aggregator vote) or Thm 6 (aggregator median); ` +
+      `no theorem gives b for aggregator ${aggregator}: give --noise-scale a number`,
+  );
 }

@@ -8,7 +8,12 @@ export interface Preset {
   readonly summary: string;
   readonly paper: string;
   readonly noise?: { distribution: 'gaussian'; scale: number | Theory };
+  /** Plain momentum β, or with lionBeta1 Lion's β₂. */
   readonly momentum?: number | Theory;
+  /** Lion's β₁: the worker sends sign(β₁·m + (1−β₁)·g) (lion-momentum.ts). */
+  readonly lionBeta1?: number;
+  /** λ of the decoupled weight decay x ← x − γ(Δ + λx). */
+  readonly weightDecay?: number;
   readonly compressor: string;
   readonly aggregator: string;
   readonly learningRate: number;
@@ -48,6 +53,29 @@ export const PRESETS = {
     aggregator: 'vote',
     learningRate: 0.001,
     safeguard: true,
+  },
+  // Distributed Lion: β₁ = 0.9, β₂ = 0.99 are Lion's defaults (Chen et al. 2023), which Liu et al. keep. The update
+  // is a ±1 sign step like signum's, so γ is signum's 0.001 here; λ = 0.1 follows Lion's advice of a weight decay
+  // 3–10× AdamW's (0.01 by default) for a 3–10× smaller step, so γλ stays 1e-4 per round.
+  lion: {
+    summary: 'signs of Lion momentum, majority vote; decoupled weight decay',
+    paper: 'Liu et al. 2024 (Distributed Lion, MaVo)',
+    lionBeta1: 0.9,
+    momentum: 0.99,
+    compressor: 'sign',
+    aggregator: 'vote',
+    learningRate: 0.001,
+    weightDecay: 0.1,
+  },
+  'lion-avg': {
+    summary: 'signs of Lion momentum, averaged (counts sent down); decoupled weight decay',
+    paper: 'Liu et al. 2024 (Distributed Lion, Avg)',
+    lionBeta1: 0.9,
+    momentum: 0.99,
+    compressor: 'sign',
+    aggregator: 'sum',
+    learningRate: 0.001,
+    weightDecay: 0.1,
   },
   median: {
     summary: 'float32 gradients, coordinate-wise median',

@@ -11,6 +11,8 @@ export interface CompressorContext {
   d: number;
   /** This worker's own stream, for stochastic compressors. */
   rng: Xoshiro128;
+  /** This worker's seed for the stateless fair coins an exact zero is sent as (codec/zero-coins.ts). */
+  coinSeed: number;
   learningRateAt(round: number): number;
 }
 

@@ -36,3 +36,11 @@ function finalMix(h: number): number {
   h ^= h >>> 16;
   return h;
 }
+
+/** Where a worker's coin seed is hashed from, apart from any round a vote's tie coins use. */
+const WORKER_COIN_DOMAIN = 0x7a65726f;
+
+/** The seed of worker `workerIndex`'s own coins (shared/codec/zero-coins.ts): independent of other workers'. */
+export function workerCoinSeed(seed: number, workerIndex: number): number {
+  return tieCoinWord(seed, WORKER_COIN_DOMAIN, workerIndex) | 0;
+}

@@ -3,7 +3,7 @@
 // chunk of them is copied into linear memory with the matching chunk of the update, stepped there, and
 // copied back.
 
-import { signBitStep, uplinkOnlyFormatError, type UpdateShape } from '../../codec/update-shape.js';
+import { signBitStep, uplinkOnlyFormatError, weightDecayFactor, type UpdateShape } from '../../codec/update-shape.js';
 import { assertNever, wordRegions } from '../../codec/wire-format.js';
 import { stagingStrideBytes } from './staging.js';
 import { requireWasmKernels } from './wasm-module.js';
@@ -17,19 +17,30 @@ const CHUNK_COORDINATES = 16_384;
 /** `payload` must be word-aligned (see allocatePayload). */
 export function applyUpdateWasm(parameters: Float32Array, payload: Uint8Array, shape: UpdateShape, stepSize: number): void {
   const d = parameters.length;
-  const { format, workers, contributors } = shape;
+  const { format, workers, contributors, weightDecay } = shape;
   const kernels = requireWasmKernels();
+  const factor = weightDecayFactor(stepSize, weightDecay);
+  // The decay pass runs on each staged chunk just before its step: one copy in and out either way.
+  const inChunks = (
+    regions: Uint32Array[],
+    coordinatesPerWord: 1 | 32,
+    step: (parametersAt: number, regionsAt: number, strideBytes: number, n: number) => void,
+  ) =>
+    inStagedChunks(parameters, regions, coordinatesPerWord, (at, regionsAt, strideBytes, n) => {
+      if (weightDecay !== 0) kernels.scaleFloats(at, (n + 3) >>> 2, factor);
+      step(at, regionsAt, strideBytes, n);
+    });
   switch (format) {
     case 'f32': {
       // Staged as words like the bit regions; a same-type copy moves bytes, so NaN payloads stay as sent.
       const update = new Uint32Array(payload.buffer, payload.byteOffset, d);
-      inChunks(parameters, [update], 1, (at, regionsAt, _, n) => kernels.applyFloats(at, regionsAt, (n + 3) >>> 2, stepSize));
+      inChunks([update], 1, (at, regionsAt, _, n) => kernels.applyFloats(at, regionsAt, (n + 3) >>> 2, stepSize));
       return;
     }
     case 'sign-bits': {
       const positive = signBitStep(stepSize, 0);
       const negative = signBitStep(stepSize, 1);
-      inChunks(parameters, wordRegions(payload, format, d, workers), 32, (at, regionsAt, _, n) =>
+      inChunks(wordRegions(payload, format, d, workers), 32, (at, regionsAt, _, n) =>
         kernels.applySigns(at, regionsAt, (n + 31) >>> 5, positive, negative),
       );
       return;
@@ -37,7 +48,7 @@ export function applyUpdateWasm(parameters: Float32Array, payload: Uint8Array, s
     case 'sign-bits+ties': {
       const positive = signBitStep(stepSize, 0);
       const negative = signBitStep(stepSize, 1);
-      inChunks(parameters, wordRegions(payload, format, d, workers), 32, (at, regionsAt, strideBytes, n) =>
+      inChunks(wordRegions(payload, format, d, workers), 32, (at, regionsAt, strideBytes, n) =>
         kernels.applySignsSkippingTies(at, regionsAt, regionsAt + strideBytes, (n + 31) >>> 5, positive, negative),
       );
       return;
@@ -46,7 +57,7 @@ export function applyUpdateWasm(parameters: Float32Array, payload: Uint8Array, s
       // x ← x − (γ/M)·S with S = 2c − m (Safaryan & Richtárik, Alg. 3).
       const planes = wordRegions(payload, format, d, workers);
       const scale = stepSize / workers;
-      inChunks(parameters, planes, 32, (at, regionsAt, strideBytes, n) =>
+      inChunks(planes, 32, (at, regionsAt, strideBytes, n) =>
         kernels.applyCountPlanes(at, regionsAt, strideBytes, planes.length, (n + 31) >>> 5, scale, contributors),
       );
       return;
@@ -64,7 +75,7 @@ export function applyUpdateWasm(parameters: Float32Array, payload: Uint8Array, s
  * chunk's n coordinates and copies the parameters back. Lanes past n in the last chunk hold stale values;
  * they are stepped but never copied back.
  */
-function inChunks(
+function inStagedChunks(
   parameters: Float32Array,
   regions: Uint32Array[],
   coordinatesPerWord: 1 | 32,

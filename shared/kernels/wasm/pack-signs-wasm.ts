@@ -1,16 +1,21 @@
 // 1-bit sign packing (signSGD's uplink, Bernstein et al. 2018, Alg. 1) in WebAssembly SIMD
 // (assembly/pack-signs.ts). Same words, padding included, as packSigns in shared/codec/sign-bits.ts, which
-// stays the definition and the fallback.
+// stays the definition and the fallback; with `zeroCoins`, the same words as packSignsCoiningZeros in
+// shared/codec/zero-coins.ts.
 
 import { signWordCount } from '../../codec/sign-bits.js';
+import type { ZeroCoins } from '../../codec/zero-coins.js';
 import { stagingStrideBytes, STAGING_BYTES } from './staging.js';
 import { requireWasmKernels } from './wasm-module.js';
 
 /** Floats per chunk copied into linear memory: whole words, STAGING_BYTES in all. */
 const CHUNK_FLOATS = STAGING_BYTES / 4;
 
-/** Packs the IEEE sign bit of each value, 32 per word; padding bits past d are 0. */
-export function packSignsWasm(values: Float32Array, out?: Uint32Array): Uint32Array {
+/**
+ * Packs the IEEE sign bit of each value, 32 per word; padding bits past d are 0. With `zeroCoins`, an exact ±0
+ * takes its seeded coin instead.
+ */
+export function packSignsWasm(values: Float32Array, out?: Uint32Array, zeroCoins?: ZeroCoins): Uint32Array {
   const d = values.length;
   const wordCount = signWordCount(d);
   const words = out ?? new Uint32Array(wordCount);
@@ -29,10 +34,11 @@ export function packSignsWasm(values: Float32Array, out?: Uint32Array): Uint32Ar
     const n = Math.min(CHUNK_FLOATS, d - start);
     heapFloats.set(values.subarray(start, start + n), valuesAt >>> 2);
     const chunkWords = Math.ceil(n / 32);
-    kernels.packSigns(valuesAt, chunkWords, outAt);
+    if (zeroCoins) kernels.packSignsCoiningZeros(valuesAt, chunkWords, outAt, zeroCoins.seed, zeroCoins.round, start >>> 5);
+    else kernels.packSigns(valuesAt, chunkWords, outAt);
     words.set(heapWords.subarray(outIndex, outIndex + chunkWords), start >>> 5);
   }
-  // The last word's bits past d came from stale floats in the staging area.
+  // The last word's bits past d came from stale floats in the staging area (or their coins).
   const tailBits = d & 31;
   if (tailBits !== 0) words[wordCount - 1] &= (1 << tailBits) - 1;
   return words;
