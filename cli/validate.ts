@@ -4,6 +4,7 @@ import { ConfigError } from '../shared/errors.js';
 import { isMethodName } from '../shared/methods/presets.js';
 import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
+import { parseAddress, type Address } from '../shared/address.js';
 import { parsePartitionSpec } from '../problem/data/partition-spec.js';
 import type { ServerOptions } from '../server/main.js';
 import type { BackendChoice } from '../problem/training-problem.js';
@@ -34,6 +35,7 @@ export interface RunFlags {
   'chunk-kib': number;
   out?: string;
   backend: string;
+  dashboard?: string;
 }
 
 export function integerIn(flag: string, value: number, min: number, max: number): number {
@@ -134,5 +136,14 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     backend: flags.backend as BackendChoice,
     host,
     port: integerIn('port', port, 0, 65535),
+    dashboard: flags.dashboard === undefined ? undefined : dashboardAddress(flags.dashboard),
   };
+}
+
+/** `--dashboard` as [HOST:]PORT; loopback unless a host is named; no value: any free port. */
+function dashboardAddress(text: string): Address {
+  if (/^\d*$/.test(text.trim())) return { host: '127.0.0.1', port: integerIn('dashboard', Number(text.trim() || 0), 0, 65535) };
+  const match = /^(.*):0$/.exec(text.trim());
+  const { host, port } = match ? { ...parseAddress(`${match[1]}:1`), port: 0 } : parseAddress(text);
+  return { host: host.replace(/^\[(.*)\]$/, '$1'), port };
 }
