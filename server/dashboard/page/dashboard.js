@@ -57,7 +57,9 @@ function showSettings() {
       const name = document.createElement('th');
       const cell = document.createElement('td');
       name.textContent = key;
-      cell.textContent = typeof value === 'object' ? JSON.stringify(value) : String(value);
+      cell.textContent = typeof value === 'object' && value !== null
+        ? Object.entries(value).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')
+        : String(value);
       row.append(name, cell);
       return row;
     }),
@@ -128,6 +130,7 @@ function showSummary() {
 const base = (mark, encoding, extra = {}) => ({
   width: 'container',
   height: 180,
+  autosize: { type: 'fit-x', contains: 'padding', resize: true },
   data: { name: 'rows' },
   mark,
   encoding,
@@ -153,12 +156,16 @@ const CHARTS = {
     spec: base({ type: 'line', tooltip: true }, {
       x: { field: 'round', type: 'quantitative', title: 'round' },
       y: { field: 'bytes', type: 'quantitative', title: 'bytes so far', scale: { type: 'log' } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+      color: {
+        field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' },
+        scale: { domain: ['up', 'down', 'float32 (each way)'], range: ['#e45756', '#4c78a8', '#9d9d9d'] },
+      },
+      strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: ['up', 'down', 'float32 (each way)'], range: [[1, 0], [4, 2], [1, 0]] } },
     }),
     rows: () => state.rounds.flatMap((r) => [
-      { round: r.round + 1, series: 'up (workers → server)', bytes: r.uplinkBytes },
-      { round: r.round + 1, series: 'down (server → workers)', bytes: r.downlinkBytes },
-      { round: r.round + 1, series: 'float32, each way', bytes: r.float32Bytes },
+      { round: r.round + 1, series: 'up', bytes: r.uplinkBytes },
+      { round: r.round + 1, series: 'down', bytes: r.downlinkBytes },
+      { round: r.round + 1, series: 'float32 (each way)', bytes: r.float32Bytes },
     ]).filter((p) => p.bytes > 0),
   },
   'chart-phases': {
