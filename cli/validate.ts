@@ -140,10 +140,20 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
   };
 }
 
-/** `--dashboard` as [HOST:]PORT; loopback unless a host is named; no value: any free port. */
+/** `--dashboard` as [HOST:]PORT; loopback unless a host is named; no value or port 0: any free port. */
 function dashboardAddress(text: string): Address {
-  if (/^\d*$/.test(text.trim())) return { host: '127.0.0.1', port: integerIn('dashboard', Number(text.trim() || 0), 0, 65535) };
-  const match = /^(.*):0$/.exec(text.trim());
-  const { host, port } = match ? { ...parseAddress(`${match[1]}:1`), port: 0 } : parseAddress(text);
-  return { host: host.replace(/^\[(.*)\]$/, '$1'), port };
+  const problem = new ConfigError(`--dashboard takes PORT or HOST:PORT (e.g. 8080 or 0.0.0.0:8080), got "${text}"`);
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : text.trim() === '' ? 0 : undefined;
+  if (port !== undefined) {
+    if (port > 65535) throw problem;
+    return { host: '127.0.0.1', port };
+  }
+  const match = /^(.*):(\d{1,5})$/.exec(text.trim());
+  if (!match || Number(match[2]) > 65535) throw problem;
+  try {
+    const { host } = parseAddress(`${match[1]}:1`);
+    return { host: host.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
+  } catch {
+    throw problem;
+  }
 }

@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { createServer, type AddressInfo } from 'node:net';
+import { jsonLines, runCli } from './support/cli.js';
 import { listeningPort, SignpsProcess } from './support/signps-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -106,5 +108,28 @@ test('the dashboard shows a real run live in headless Chromium, with the numbers
     await browser.close();
     await Promise.all([server, ...workers].map((p) => p.stop()));
     rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test('--dashboard: `signps local` passes it on and shows the URL; a bad address or a busy port is one readable line', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'signps-dashboard-local-'));
+  const local = await runCli(['local', '--model', 'rosenbrock', '--lr', '0.001', '--workers', '2', '--rounds', '10', '--eval-every', '0', '--dashboard', '--out', out]);
+  assert.equal(local.code, 0, local.stderr);
+  const announced = jsonLines(local.stdout).find((e) => e.event === 'dashboard');
+  assert.match(String(announced?.url), /^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+  const bad = await runCli(['server', '--model', 'rosenbrock', '--dashboard', 'not an address']);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, 'signps server: --dashboard takes PORT or HOST:PORT (e.g. 8080 or 0.0.0.0:8080), got "not an address"\n');
+
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (busy.address() as AddressInfo).port;
+    const taken = await runCli(['server', '--host', '127.0.0.1', '--port', '0', '--model', 'rosenbrock', '--dashboard', String(port)]);
+    assert.equal(taken.code, 1);
+    assert.equal(taken.stderr, `signps server: dashboard port ${port} on 127.0.0.1 is already in use; pick another with --dashboard HOST:PORT\n`);
+  } finally {
+    busy.close();
   }
 });

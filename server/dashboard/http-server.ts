@@ -14,15 +14,19 @@ import type { RunView, ViewEvent } from './run-view.js';
 
 const PAGE = new URL('../../../server/dashboard/page/', import.meta.url);
 
-/** Public files by URL path: the page's own and the charting libraries' browser builds. */
-const FILES: Record<string, { url: URL; type: string }> = {
-  '/': { url: new URL('index.html', PAGE), type: 'text/html; charset=utf-8' },
-  '/dashboard.js': { url: new URL('dashboard.js', PAGE), type: 'text/javascript; charset=utf-8' },
-  '/dashboard.css': { url: new URL('dashboard.css', PAGE), type: 'text/css; charset=utf-8' },
-  '/vendor/vega.min.js': { url: new URL('vega.min.js', import.meta.resolve('vega')), type: 'text/javascript; charset=utf-8' },
-  '/vendor/vega-lite.min.js': { url: new URL('vega-lite.min.js', import.meta.resolve('vega-lite')), type: 'text/javascript; charset=utf-8' },
-  '/vendor/vega-embed.min.js': { url: new URL('vega-embed.min.js', import.meta.resolve('vega-embed')), type: 'text/javascript; charset=utf-8' },
-};
+const SCRIPT = 'text/javascript; charset=utf-8';
+
+/** Public files by URL path: the page's own and the charting libraries' browser builds (beside their entry points). */
+function publicFiles(): Record<string, { url: URL; type: string }> {
+  return {
+    '/': { url: new URL('index.html', PAGE), type: 'text/html; charset=utf-8' },
+    '/dashboard.js': { url: new URL('dashboard.js', PAGE), type: SCRIPT },
+    '/dashboard.css': { url: new URL('dashboard.css', PAGE), type: 'text/css; charset=utf-8' },
+    '/vendor/vega.min.js': { url: new URL('vega.min.js', import.meta.resolve('vega')), type: SCRIPT },
+    '/vendor/vega-lite.min.js': { url: new URL('vega-lite.min.js', import.meta.resolve('vega-lite')), type: SCRIPT },
+    '/vendor/vega-embed.min.js': { url: new URL('vega-embed.min.js', import.meta.resolve('vega-embed')), type: SCRIPT },
+  };
+}
 
 /** Comment lines that keep an idle event stream open through proxies. */
 const KEEPALIVE_MS = 15_000;
@@ -43,6 +47,7 @@ export interface DashboardOptions {
 }
 
 export async function startDashboard({ host, port, token, view, metrics }: DashboardOptions): Promise<DashboardServer> {
+  const files = publicFiles();
   const streams = new Set<ServerResponse>();
   const server = createServer((request, response) => {
     serve(request, response).catch(() => {
@@ -57,7 +62,7 @@ export async function startDashboard({ host, port, token, view, metrics }: Dashb
       response.writeHead(405, { allow: 'GET, HEAD' }).end('only GET\n');
       return;
     }
-    const file = FILES[url.pathname];
+    const file = files[url.pathname];
     if (file) {
       response.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-cache' }).end(await readFile(file.url));
       return;
