@@ -12,7 +12,8 @@ import { secretMatches } from '../../shared/security.js';
 import type { RunMetrics } from '../metrics.js';
 import type { RunView, ViewEvent } from './run-view.js';
 
-const PAGE = new URL('../../../server/dashboard/page/', import.meta.url);
+/** The page's files, copied beside this module by `npm run build` (so images and packages that ship dist/ have them). */
+const PAGE = new URL('./page/', import.meta.url);
 
 const SCRIPT = 'text/javascript; charset=utf-8';
 
