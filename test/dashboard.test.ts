@@ -1,6 +1,7 @@
 // The dashboard in a real browser: headless Chromium from the system (driven by playwright-core, which downloads
 // nothing) opens the page of a real run before its workers start, sees the round advance, and shows the same
 // numbers as metrics.jsonl while one worker is paused (SIGSTOP holds the run still) and as summary.json at the end.
+// Then the --dashboard flag through `signps local` and its errors, and the view's bookkeeping of workers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { createServer, type AddressInfo } from 'node:net';
+import { Membership } from '../server/membership.js';
+import { RunView, type ViewEvent } from '../server/dashboard/run-view.js';
 import { jsonLines, runCli } from './support/cli.js';
 import { listeningPort, SignpsProcess } from './support/signps-process.js';
 
@@ -132,4 +135,38 @@ test('--dashboard: `signps local` passes it on and shows the URL; a bad address 
   } finally {
     busy.close();
   }
+});
+
+test('the dashboard\'s view of the workers: joining, training, late when a round closes without them, left, refusals counted', () => {
+  const membership = new Membership(3);
+  const view = new RunView({ workers: 3, parameterCount: 4, rounds: 10 }, () => membership.all());
+  const events: ViewEvent[] = [];
+  view.listen((event) => events.push(event));
+  const [a, b] = [membership.join('a'), membership.join('b')];
+  view.pollMembers();
+  const states = () => Object.fromEntries(view.snapshot().workers.map((w) => [w.name, w.state]));
+  assert.deepEqual(states(), { a: 'joining', b: 'joining' });
+  a.attending = b.attending = true;
+  view.pollMembers();
+  assert.deepEqual(states(), { a: 'training', b: 'training' });
+
+  const record = { round: 0, elapsedMs: 0, meanLoss: 1, uplinkBytes: 8, downlinkBytes: 0, aggregateMs: 0.1 };
+  const timing = (arrivedAt: Record<number, number>, publishedAt: number) => ({ arrivedAt, closedAt: publishedAt - 1, applyMs: 0.2, publishedAt });
+  view.roundClosed(record, { round: 0, meanLoss: 1, contributors: 2, aggregateMs: 0.1, timing: timing({ [a.workerId]: 5, [b.workerId]: 6 }, 8) });
+  view.roundClosed({ ...record, round: 1 }, { round: 1, meanLoss: 1, contributors: 1, aggregateMs: 0.1, timing: timing({ [a.workerId]: 12 }, 20) });
+  assert.deepEqual(states(), { a: 'training', b: 'late' });
+  const rows = view.snapshot().rounds;
+  assert.equal(rows[0].phases, undefined, 'the first round has no previous publication to measure from');
+  // Published at 8, first contribution at 12, closed at 19, aggregated in 0.1, published at 20.
+  assert.deepEqual(rows[1].phases, { workersMs: 4, waitMs: 7, aggregateMs: 0.1, publishMs: 0.9, applyMs: 0.2, roundMs: 12 });
+  assert.equal(rows[1].float32Bytes, 2 * 3 * 4 * 4, 'M workers every round, as the summary counts');
+
+  view.refused('PushContribution', 'OUT_OF_RANGE', b.workerId);
+  view.refused('Join', 'UNAUTHENTICATED');
+  membership.leave(b.workerId);
+  view.pollMembers();
+  const workers = view.snapshot().workers;
+  assert.deepEqual(workers.map((w) => [w.name, w.state, w.lastRound, w.refused]), [['a', 'training', 1, 0], ['b', 'left', 0, 1]]);
+  assert.deepEqual(view.snapshot().refusals, { 'PushContribution OUT_OF_RANGE': 1, 'Join UNAUTHENTICATED': 1 });
+  assert.deepEqual(events.map((e) => e.kind).filter((k, i, all) => k !== all[i - 1]), ['workers', 'round', 'workers', 'round', 'workers']);
 });
