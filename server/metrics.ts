@@ -14,7 +14,8 @@ import type { TrafficCounter } from './traffic.js';
 const PHASE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 const PHASE_OF: Record<(typeof PHASE_NAMES)[number], keyof RoundPhases> = {
-  workers: 'workersMs', wait: 'waitMs', aggregate: 'aggregateMs', publish: 'publishMs', apply: 'applyMs', round: 'roundMs',
+  workers: 'workersMs', compute: 'computeMs', encode: 'encodeMs', transfer: 'transferMs',
+  wait: 'waitMs', aggregate: 'aggregateMs', publish: 'publishMs', apply: 'applyMs', round: 'roundMs',
 };
 
 export class RunMetrics implements RunObserver {
@@ -42,7 +43,7 @@ export class RunMetrics implements RunObserver {
     new Gauge({ name: 'signps_rounds_planned', help: 'Rounds the run is set to train (--rounds)', registers }).set(run.rounds);
     this.phaseSeconds = new Histogram({
       name: 'signps_round_phase_seconds',
-      help: 'Where a round\'s time went, by phase: workers, wait, aggregate, publish (these four add up to round), and apply (overlaps the broadcast)',
+      help: 'Where a round\'s time went, by phase: workers, wait, aggregate, publish (these four add up to round); compute, encode, transfer (the first contributor\'s part of workers, when it reports them); apply (overlaps the broadcast)',
       labelNames: ['phase'],
       buckets: PHASE_BUCKETS,
       registers,
@@ -97,7 +98,10 @@ export class RunMetrics implements RunObserver {
     const phases = closed.timing && roundPhases(closed.timing, closed.aggregateMs, this.previousPublishedAt);
     this.previousPublishedAt = closed.timing?.publishedAt;
     if (!phases) return;
-    for (const phase of PHASE_NAMES) this.phaseSeconds.observe({ phase }, phases[PHASE_OF[phase]] / 1000);
+    for (const phase of PHASE_NAMES) {
+      const ms = phases[PHASE_OF[phase]];
+      if (ms !== undefined) this.phaseSeconds.observe({ phase }, ms / 1000);
+    }
   }
 
   refused(rpc: string, reason: string): void {

@@ -2,6 +2,7 @@
 // whether its contribution was refused. The coordinator decides when to admit and when to close; this keeps the
 // book.
 import type { ArrivingPayloadCheck } from '../shared/codec/payload-check.js';
+import type { WorkerTime } from './round-types.js';
 
 export interface Participant {
   slot: Uint8Array;
@@ -13,6 +14,8 @@ export interface Participant {
   lossBefore?: number;
   /** When this phase's contribution was complete (monotonic clock, ms). */
   arrivedAt?: number;
+  /** The worker's own compute and encoding time for this phase's contribution, when it reports them. */
+  workerTime?: WorkerTime;
   /** NaN and ±Infinity checks of this phase's contribution, chunk by chunk as it arrives. */
   check?: ArrivingPayloadCheck;
 }

@@ -92,7 +92,8 @@ test('the dashboard shows a real run live in headless Chromium, with the numbers
     // The curves are drawn: a line per curve, a bar per phase of each timed round.
     assert.equal(await page.locator('#chart-loss svg .mark-line path').count(), 1);
     assert.equal(await page.locator('#chart-accuracy svg .mark-symbol path').count(), rows.filter((r) => r.evaluation).length);
-    assert.equal(await page.locator('#chart-phases svg .mark-rect path').count(), 4 * (rows.length - 1));
+    // Workers report their compute and encoding times: six parts (compute, encode, transfer, wait, aggregate, publish).
+    assert.equal(await page.locator('#chart-phases svg .mark-rect path').count(), 6 * (rows.length - 1));
     assert.equal(await page.locator('#chart-diagnostics svg .mark-rect path').count(), 2, 'vote agreement of 1/2 and 2/2 workers');
     if (process.env.DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
 
@@ -154,19 +155,25 @@ test('the dashboard\'s view of the workers: joining, training, late when a round
   const timing = (arrivedAt: Record<number, number>, publishedAt: number) => ({ arrivedAt, closedAt: publishedAt - 1, applyMs: 0.2, publishedAt });
   view.roundClosed(record, { round: 0, meanLoss: 1, contributors: 2, aggregateMs: 0.1, timing: timing({ [a.workerId]: 5, [b.workerId]: 6 }, 8) });
   view.roundClosed({ ...record, round: 1 }, { round: 1, meanLoss: 1, contributors: 1, aggregateMs: 0.1, timing: timing({ [a.workerId]: 12 }, 20) });
-  assert.deepEqual(states(), { a: 'training', b: 'late' });
+  const workerTimes = { [a.workerId]: { computeMs: 1, encodeMs: 0.5 }, [b.workerId]: { computeMs: 9, encodeMs: 9 } };
+  view.roundClosed({ ...record, round: 2 }, { round: 2, meanLoss: 1, contributors: 2, aggregateMs: 0.1, timing: { ...timing({ [b.workerId]: 30, [a.workerId]: 25 }, 32), workerTimes } });
+  assert.deepEqual(states(), { a: 'training', b: 'training' });
   const rows = view.snapshot().rounds;
   assert.equal(rows[0].phases, undefined, 'the first round has no previous publication to measure from');
   // Published at 8, first contribution at 12, closed at 19, aggregated in 0.1, published at 20.
   assert.deepEqual(rows[1].phases, { workersMs: 4, waitMs: 7, aggregateMs: 0.1, publishMs: 0.9, applyMs: 0.2, roundMs: 12 });
   assert.equal(rows[1].float32Bytes, 2 * 3 * 4 * 4, 'M workers every round, as the summary counts');
+  // Round 2: the first to arrive (a, at 25) reported 1 ms of compute and 0.5 of encoding of its 5 ms.
+  assert.deepEqual(rows[2].phases, { workersMs: 5, computeMs: 1, encodeMs: 0.5, transferMs: 3.5, waitMs: 6, aggregateMs: 0.1, publishMs: 0.9, applyMs: 0.2, roundMs: 12 });
 
+  view.roundClosed({ ...record, round: 3 }, { round: 3, meanLoss: 1, contributors: 1, aggregateMs: 0.1, timing: timing({ [a.workerId]: 40 }, 41) });
+  assert.deepEqual(states(), { a: 'training', b: 'late' });
   view.refused('PushContribution', 'OUT_OF_RANGE', b.workerId);
   view.refused('Join', 'UNAUTHENTICATED');
   membership.leave(b.workerId);
   view.pollMembers();
   const workers = view.snapshot().workers;
-  assert.deepEqual(workers.map((w) => [w.name, w.state, w.lastRound, w.refused]), [['a', 'training', 1, 0], ['b', 'left', 0, 1]]);
+  assert.deepEqual(workers.map((w) => [w.name, w.state, w.lastRound, w.refused]), [['a', 'training', 3, 0], ['b', 'left', 2, 1]]);
   assert.deepEqual(view.snapshot().refusals, { 'PushContribution OUT_OF_RANGE': 1, 'Join UNAUTHENTICATED': 1 });
-  assert.deepEqual(events.map((e) => e.kind).filter((k, i, all) => k !== all[i - 1]), ['workers', 'round', 'workers', 'round', 'workers']);
+  assert.deepEqual(events.map((e) => e.kind).filter((k, i, all) => k !== all[i - 1]), ['workers', ...Array(4).fill(['round', 'workers']).flat()]);
 });

@@ -90,6 +90,11 @@ test('/metrics during a run: rounds, phases, bytes, workers, refusals, evaluatio
     for (const phase of ['workers', 'wait', 'aggregate', 'publish', 'apply']) assert.equal(count(phase), count('round'), phase);
     const parts = sum('workers') + sum('wait') + sum('aggregate') + sum('publish');
     assert.ok(Math.abs(parts - sum('round')) < 1e-6, `${parts} vs ${sum('round')}`);
+    // The workers report their compute and encoding times: the first contributor's split of `workers`.
+    for (const phase of ['compute', 'encode', 'transfer']) assert.equal(count(phase), count('round'), phase);
+    assert.ok(sum('compute') > 0 && sum('encode') > 0, 'reported by the workers');
+    const split = sum('compute') + sum('encode') + sum('transfer');
+    assert.ok(Math.abs(split - sum('workers')) < 1e-6, `${split} vs ${sum('workers')}`);
     assert.equal(sample(text, 'signps_refusals_total{rpc="Join",reason="UNAUTHENTICATED"}'), 1);
     assert.equal(sample(text, 'signps_refusals_total{rpc="PushContribution",reason="NOT_FOUND"}'), 1);
     assert.ok(sample(text, 'process_cpu_user_seconds_total')! > 0, 'process metrics');

@@ -45,7 +45,9 @@ export function pushContribution(
       return fail(new ProtocolError(`contribution ended after ${assembler?.bytesReceived ?? 0} bytes; the whole payload is required`));
     }
     try {
-      coordinator.commitContribution(first.workerId, first.round, first.phase, first.loss);
+      const { computeMs, encodeMs } = first;
+      const reported = computeMs > 0 || encodeMs > 0 ? { computeMs, encodeMs } : undefined;
+      coordinator.commitContribution(first.workerId, first.round, first.phase, first.loss, reported);
     } catch (error) {
       return fail(error);
     }

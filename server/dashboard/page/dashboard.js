@@ -6,7 +6,8 @@
 
 const token = new URLSearchParams(location.search).get('token');
 const withToken = (path) => (token ? `${path}?token=${encodeURIComponent(token)}` : path);
-const PHASES = ['workers', 'wait', 'aggregate', 'publish'];
+// Disjoint parts of a round; compute, encode and transfer split `workers` when the workers report their times.
+const PHASES = ['compute', 'encode', 'transfer', 'workers', 'wait', 'aggregate', 'publish'];
 const REDRAW_MS = 300;
 
 const state = { settings: {}, rounds: [], workers: [], refusals: {}, summary: undefined };
@@ -172,11 +173,12 @@ const CHARTS = {
     spec: base({ type: 'bar', tooltip: true }, {
       x: { field: 'round', type: 'ordinal', title: 'round', axis: { labelOverlap: true } },
       y: { field: 'ms', type: 'quantitative', title: 'ms', stack: true },
-      color: { field: 'phase', type: 'nominal', sort: PHASES, scale: { domain: PHASES }, legend: { orient: 'bottom' } },
+      color: { field: 'phase', type: 'nominal', sort: PHASES, legend: { orient: 'bottom' } },
       order: { field: 'order', type: 'quantitative' },
     }),
     rows: () => state.rounds.filter((r) => r.phases).slice(-200).flatMap((r) =>
-      PHASES.map((phase, order) => ({ round: r.round + 1, phase, order, ms: r.phases[`${phase}Ms`] }))),
+      PHASES.filter((phase) => (phase === 'workers' ? r.phases.computeMs === undefined : r.phases[`${phase}Ms`] !== undefined))
+        .map((phase) => ({ round: r.round + 1, phase, order: PHASES.indexOf(phase), ms: r.phases[`${phase}Ms`] }))),
   },
   'chart-diagnostics': {
     spec: undefined, // chosen once the first diagnostics arrive: sign methods vote, float32 methods have a gap
