@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ConnectionError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logging.js';
 import { secretMatches } from '../../shared/security.js';
 import type { RunMetrics } from '../metrics.js';
 import type { RunView, ViewEvent } from './run-view.js';
@@ -45,13 +46,15 @@ export interface DashboardOptions {
   token?: string;
   view: RunView;
   metrics: RunMetrics;
+  log: Logger;
 }
 
-export async function startDashboard({ host, port, token, view, metrics }: DashboardOptions): Promise<DashboardServer> {
+export async function startDashboard({ host, port, token, view, metrics, log }: DashboardOptions): Promise<DashboardServer> {
   const files = publicFiles();
   const streams = new Set<ServerResponse>();
   const server = createServer((request, response) => {
-    serve(request, response).catch(() => {
+    serve(request, response).catch((error: unknown) => {
+      log.error({ err: error, url: request.url }, `dashboard: ${(error as Error).message}`);
       if (!response.headersSent) response.writeHead(500).end('internal error; see the server log\n');
       else response.end();
     });

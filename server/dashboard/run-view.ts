@@ -81,13 +81,11 @@ export class RunView implements RunObserver {
       this.rounds.splice(0, this.rounds.length, ...thinned);
     }
     const contributed = closed.timing ? Object.keys(closed.timing.arrivedAt).map(Number) : undefined;
-    if (contributed) {
-      for (const id of contributed) {
-        const worker = this.workers.get(id);
-        if (worker) worker.lastRound = closed.round;
-      }
-    }
     this.refreshWorkers(contributed);
+    for (const id of contributed ?? []) {
+      const worker = this.workers.get(id);
+      if (worker) worker.lastRound = closed.round;
+    }
     this.emit({ kind: 'round', row });
     this.emit({ kind: 'workers', workers: this.workerRows(), refusals: this.refusals });
   }

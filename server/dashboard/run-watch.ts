@@ -37,7 +37,7 @@ export async function startRunWatch(address: Address, { config, settings, member
   const view = new RunView({ ...config, ...settings }, () => membership.all());
   const metrics = new RunMetrics(config, traffic, membership);
   const beyondLoopback = !LOOPBACK.includes(address.host);
-  const dashboard = await startDashboard({ ...address, token: beyondLoopback ? token : undefined, view, metrics });
+  const dashboard = await startDashboard({ ...address, token: beyondLoopback ? token : undefined, view, metrics, log });
   const poll = setInterval(() => view.pollMembers(), MEMBER_POLL_MS);
   poll.unref();
   log.info({ event: 'dashboard', url: dashboard.url, port: dashboard.port, metrics: `${dashboard.url}metrics` }, `dashboard at ${dashboard.url} (Prometheus metrics at ${dashboard.url}metrics)`);
