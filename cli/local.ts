@@ -8,6 +8,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { formatAddress } from '../shared/address.js';
 import { prettyStream } from '../shared/logging.js';
 import type { ServerOptions } from '../server/main.js';
 import type { RunSummary } from '../server/progress-reporter.js';
@@ -190,5 +191,6 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--quorum', String(o.quorum), '--round-timeout', String(o.roundTimeoutMs / 1000),
     '--checkpoint-every', String(o.checkpointEvery), ...optional('--checkpoint-dir', o.checkpointDir), ...(o.resume ? ['--resume'] : []), ...(o.overwrite ? ['--overwrite'] : []),
     '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir,
+    ...(o.dashboard ? ['--dashboard', formatAddress(o.dashboard)] : []),
   ];
 }

@@ -104,6 +104,13 @@ export const listenOptions = {
   port: { type: 'number', default: 7070, describe: 'Port to listen on (0: any free port, logged at start)' },
 } as const satisfies Record<string, Options>;
 
+export const dashboardOption = {
+  dashboard: {
+    type: 'string',
+    describe: 'Serve a live dashboard and Prometheus /metrics on [HOST:]PORT (host 127.0.0.1 unless given; no value or 0: any free port, logged)',
+  },
+} as const satisfies Record<string, Options>;
+
 export const attackOption = {
   attack: { type: 'string', describe: `Make this worker Byzantine (robustness experiments): ${ATTACK_HELP}` },
 } as const satisfies Record<string, Options>;

@@ -16,7 +16,7 @@ import { LocalRunError, LocalRunInterrupted, runLocal } from './local.js';
 import { dataCommand } from './data-command.js';
 import { benchCommand } from './bench-command.js';
 import { formatMethodTable } from './method-table.js';
-import { attackOption, backendOption, byzantineOption, dataDirOption, faultOptions, listenOptions, loggingOptions, runOptions, securityOptions, workerOptions } from './options.js';
+import { attackOption, backendOption, byzantineOption, dashboardOption, dataDirOption, faultOptions, listenOptions, loggingOptions, runOptions, securityOptions, workerOptions } from './options.js';
 import { integerIn, securityFrom, serverOptionsFrom } from './validate.js';
 
 const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data', 'bench'];
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     .command(
       'local',
       'Train with a server and M workers as separate processes on this machine',
-      (y) => y.options({ ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...dataDirOption, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption }),
       async (argv) => {
         const server = serverOptionsFrom(argv, '127.0.0.1', 0);
         const byzantine = integerIn('byzantine', argv.byzantine, 0, server.workers);
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     .command(
       'server',
       'Hold the parameters and run the rounds; workers connect to it',
-      (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions }),
+      (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption }),
       async (argv) => {
         const log = logger('server', argv);
         const options = serverOptionsFrom(argv, argv.host, argv.port);

@@ -4,6 +4,7 @@ import { ConfigError } from '../shared/errors.js';
 import { isMethodName } from '../shared/methods/presets.js';
 import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
+import { parseAddress, type Address } from '../shared/address.js';
 import { parsePartitionSpec } from '../problem/data/partition-spec.js';
 import type { ServerOptions } from '../server/main.js';
 import { defaultRunDirectory } from '../server/run-directory.js';
@@ -36,6 +37,7 @@ export interface RunFlags {
   'chunk-kib': number;
   out?: string;
   backend: string;
+  dashboard?: string;
 }
 
 export function integerIn(flag: string, value: number, min: number, max: number): number {
@@ -145,5 +147,24 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     backend: flags.backend as BackendChoice,
     host,
     port: integerIn('port', port, 0, 65535),
+    dashboard: flags.dashboard === undefined ? undefined : dashboardAddress(flags.dashboard),
   };
+}
+
+/** `--dashboard` as [HOST:]PORT; loopback unless a host is named; no value or port 0: any free port. */
+function dashboardAddress(text: string): Address {
+  const problem = new ConfigError(`--dashboard takes PORT or HOST:PORT (e.g. 8080 or 0.0.0.0:8080), got "${text}"`);
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : text.trim() === '' ? 0 : undefined;
+  if (port !== undefined) {
+    if (port > 65535) throw problem;
+    return { host: '127.0.0.1', port };
+  }
+  const match = /^(.*):(\d{1,5})$/.exec(text.trim());
+  if (!match || Number(match[2]) > 65535) throw problem;
+  try {
+    const { host } = parseAddress(`${match[1]}:1`);
+    return { host: host.replace(/^\[(.*)\]$/, '$1'), port: Number(match[2]) };
+  } catch {
+    throw problem;
+  }
 }

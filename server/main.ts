@@ -26,6 +26,9 @@ import { logTransportRefusals } from './transport-refusals.js';
 import { RefusalLog } from './refusal-log.js';
 import { loadToken, serverCredentials, type SecurityFlags } from '../shared/security.js';
 import { TrafficCounter } from './traffic.js';
+import type { Address } from '../shared/address.js';
+import { startRunWatch } from './dashboard/run-watch.js';
+import { observeRefusals } from './observe-refusals.js';
 
 export interface ServerOptions {
   method: PipelineChoice;
@@ -60,6 +63,8 @@ export interface ServerOptions {
   resume: boolean;
   /** Start a new run in an --out that holds another, deleting that run's files. */
   overwrite: boolean;
+  /** Where to serve the live dashboard and /metrics; none without --dashboard. */
+  dashboard?: Address;
 }
 
 /** Settings a checkpoint must share with the flags it is resumed with. */
@@ -111,9 +116,12 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     log.info({ event: 'checkpoint', round: store.round, path }, `checkpoint of round ${store.round} written to ${path}`);
   };
   const traffic = new TrafficCounter();
+  const membership = new Membership(options.workers);
+  const shownSettings = { problem: problem.name, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, evalEvery: options.evalEvery, kernels: resolvedKernelChoice(options.kernels) };
+  const watch = options.dashboard ? await startRunWatch(options.dashboard, { config, settings: shownSettings, membership, traffic, token, log }) : undefined;
   const record = new RunRecord(options.out, { resumeRound: options.resume ? store.round : undefined });
   const reporter = new ProgressReporter({
-    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery,
+    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
   });
   const coordinator = new RoundCoordinator(
     config,
@@ -130,14 +138,13 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     },
     createDiagnostics(method, d, kernels, options.diagnosticsEvery, problem.trueGradient && { parameters: store.parameters, trueGradient: problem.trueGradient.bind(problem) }),
   );
-  const membership = new Membership(options.workers);
   const sessions: Sessions = new Map();
 
   const refusals = new RefusalLog(log);
   const server = new grpc.Server(CHANNEL_OPTIONS);
   server.addService(
     loadProtocol().signps.v1.ParameterServer.service,
-    requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }), token, refusals),
+    observeRefusals(requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }), token, refusals), watch),
   );
   const health = serveHealth(server);
   const port = await bind(server, options.host, options.port, credentials);
@@ -177,7 +184,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     session.write({ kind: 'stop', message: outcome === 'done' ? 'training finished' : `server stopped (${outcome})` });
     session.end();
   }
-  await shutdown(server);
+  await Promise.all([shutdown(server), watch?.close()]);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The workers a round waits for, and what each has sent in the current phase: its payload slot, the stream the
 // slot is lent to, its loss, and whether its contribution was refused. The coordinator decides when to admit and
 // when to close; this keeps the book.
+import type { WorkerTime } from './round-types.js';
 
 export interface Participant {
   slot: Uint8Array;
@@ -14,6 +15,8 @@ export interface Participant {
   arrivedAt?: number;
   /** The one open stream (an OpenContribution) the slot is lent to; undefined when none may write it. */
   stream?: object;
+  /** The worker's own compute and encoding time for this phase's contribution, when it reports them. */
+  workerTime?: WorkerTime;
 }
 
 export class Participants {

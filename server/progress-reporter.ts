@@ -7,7 +7,7 @@ import type { RunConfig } from '../shared/protocol.js';
 import type { Evaluation } from '../problem/training-problem.js';
 import type { ParameterStore } from './parameter-store.js';
 import type { ClosedRound } from './round-types.js';
-import type { RunRecord } from './run-record.js';
+import type { RoundRecord, RunRecord } from './run-record.js';
 import type { TrafficCounter } from './traffic.js';
 
 export interface ReporterDeps {
@@ -22,6 +22,8 @@ export interface ReporterDeps {
   log: Logger;
   evalEvery: number;
   logEvery: number;
+  /** Told of each round and of the summary (the dashboard and the metrics, with --dashboard). */
+  observer?: { roundClosed(record: RoundRecord, closed: ClosedRound): void; finished(summary: RunSummary): void };
 }
 
 export interface RunSummary {
@@ -64,7 +66,7 @@ export class ProgressReporter {
     const last = finished === config.rounds;
     const evaluation = (evalEvery > 0 && finished % evalEvery === 0) || last ? this.evaluate() : undefined;
     const { uplinkBytes, downlinkBytes } = this.runTraffic();
-    record.appendRound({
+    const roundRecord: RoundRecord = {
       round: closed.round,
       elapsedMs: record.carried.elapsedMs + now - this.startedAt,
       meanLoss: closed.meanLoss,
@@ -74,7 +76,9 @@ export class ProgressReporter {
       evaluation: evaluation?.metrics,
       diagnostics: closed.diagnostics,
       accepted: closed.accepted,
-    });
+    };
+    record.appendRound(roundRecord);
+    this.deps.observer?.roundClosed(roundRecord, closed);
     if (evaluation || finished % logEvery === 0 || last) {
       log.info(
         {
@@ -114,6 +118,7 @@ export class ProgressReporter {
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       parameterHash: store.hash().toString('hex'),
     };
+    this.deps.observer?.finished(summary);
     const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${problemName}`);
     log.info(
       { event: 'summary', summary, chart, uplinkFormat: method.uplink, downlinkFormat: method.downlink },

@@ -28,7 +28,7 @@ import type { ParameterStore } from './parameter-store.js';
 import { Participants } from './participants.js';
 import { Publication } from './publication.js';
 import { RoundDeadline } from './round-deadline.js';
-import type { ClosedRound, Phase, PublishedUpdate, RoundTiming } from './round-types.js';
+import type { ClosedRound, Phase, PublishedUpdate, RoundTiming, WorkerTime } from './round-types.js';
 
 const NO_PAYLOAD = new Uint8Array(0);
 
@@ -145,7 +145,7 @@ export class RoundCoordinator {
    * Takes the stream's complete contribution into the round, if the round is still open and the slot still the
    * stream's; refuses a float payload holding NaN or ±Infinity.
    */
-  commitContribution(contribution: OpenContribution, loss: number): void {
+  commitContribution(contribution: OpenContribution, loss: number, workerTime?: WorkerTime): void {
     const { workerId, round, phase, participant } = contribution;
     const current = contribution.holdsSlot && this.participants.get(workerId) === participant;
     contribution.release();
@@ -160,6 +160,7 @@ export class RoundCoordinator {
     }
     participant.loss = loss;
     participant.arrivedAt = monotonicMs();
+    participant.workerTime = workerTime;
     this.closeIfComplete();
   }
 
@@ -231,7 +232,10 @@ export class RoundCoordinator {
     const round = this.store.round;
     const closedAt = monotonicMs();
     const contributed = this.participants.contributed();
-    const arrivedAt = Object.fromEntries(contributed.map(([id, p]) => [id, p.arrivedAt ?? closedAt]));
+    const arrivals: Pick<RoundTiming, 'arrivedAt' | 'workerTimes'> = {
+      arrivedAt: Object.fromEntries(contributed.map(([id, p]) => [id, p.arrivedAt ?? closedAt])),
+      workerTimes: Object.fromEntries(contributed.flatMap(([id, p]) => (p.workerTime ? [[id, p.workerTime]] : []))),
+    };
     const ordered = contributed.map(([, p]) => p);
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
     this.participants.clearAnswers();
@@ -262,11 +266,11 @@ export class RoundCoordinator {
       }
       const closed = { round, meanLoss: mean(losses), contributors: ordered.length, aggregateMs, diagnostics };
       if (this.canPublishBeforeStep(round)) {
-        this.publishThenStep(round, downlink, closed, arrivedAt, closedAt);
+        this.publishThenStep(round, downlink, closed, arrivals, closedAt);
         return;
       }
       const published = this.applyAndPublish(round, downlink, ordered.length, false, 0);
-      this.onRoundClosed({ ...closed, timing: { arrivedAt, closedAt, ...published } });
+      this.onRoundClosed({ ...closed, timing: { ...arrivals, closedAt, ...published } });
     } else {
       const candidate = this.candidate!;
       const before = mean(ordered.map((p) => p.lossBefore ?? Number.NaN));
@@ -311,7 +315,7 @@ export class RoundCoordinator {
    * until this turn of the event loop ends), and a parameter fetch waits for the step (stepTaken).
    */
   private publishThenStep(
-    round: number, downlink: Uint8Array, closed: Omit<ClosedRound, 'timing'>, arrivedAt: Record<number, number>, closedAt: number,
+    round: number, downlink: Uint8Array, closed: Omit<ClosedRound, 'timing'>, arrivals: Pick<RoundTiming, 'arrivedAt' | 'workerTimes'>, closedAt: number,
   ): void {
     const { whole, payload } = this.publication.copy(downlink);
     this.publication.publish({ round, phase: 0, payload, contributors: closed.contributors, rejected: false, stop: false });
@@ -323,7 +327,7 @@ export class RoundCoordinator {
         this.pendingStep = undefined;
         resolve();
         try {
-          this.onRoundClosed({ ...closed, timing: { arrivedAt, closedAt, applyMs, publishedAt } });
+          this.onRoundClosed({ ...closed, timing: { ...arrivals, closedAt, applyMs, publishedAt } });
         } catch (error) {
           // No request to fail here: the round is done, so log it and go on (as a checkpoint error would).
           this.faults.log.error({ err: error, round }, `after round ${round}: ${(error as Error).message}`);

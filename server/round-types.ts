@@ -28,10 +28,18 @@ export interface ClosedRound {
   timing?: RoundTiming;
 }
 
+/** A worker's own durations for its contribution, as it reports them with the first chunk. */
+export interface WorkerTime {
+  computeMs: number;
+  encodeMs: number;
+}
+
 /** Instants are CLOCK_MONOTONIC milliseconds (one clock for every process on a machine, namespaces included). */
 export interface RoundTiming {
   /** When each contribution was complete, by worker id. */
   arrivedAt: Record<number, number>;
+  /** What the contributors reported of their own time, by worker id (workers that report it). */
+  workerTimes?: Record<number, WorkerTime>;
   /** Aggregation started: the last contribution arrived, or the deadline passed. */
   closedAt: number;
   /** The server's own replica step. */

@@ -64,10 +64,13 @@ export function tokenMetadata(token: string | undefined): grpc.Metadata {
   return metadata;
 }
 
-/** Constant-time comparison (of digests, so the lengths match too). */
 export function tokenMatches(metadata: grpc.Metadata, token: string): boolean {
   const presented = metadata.get(METADATA_KEY)[0];
-  if (typeof presented !== 'string') return false;
+  return typeof presented === 'string' && secretMatches(presented, `Bearer ${token}`);
+}
+
+/** Constant-time comparison (of digests, so the lengths match too). */
+export function secretMatches(presented: string, secret: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(presented), digest(`Bearer ${token}`));
+  return timingSafeEqual(digest(presented), digest(secret));
 }

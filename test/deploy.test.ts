@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAddress } from '../shared/address.js';
+import { Membership } from '../server/membership.js';
+import { RunMetrics } from '../server/metrics.js';
+import { TrafficCounter } from '../server/traffic.js';
 import { CLI_PATH, REPO_ROOT, type Finished } from './support/cli.js';
 
 type Env = Record<string, string>;
@@ -156,10 +159,11 @@ interface ComposeService {
   raw: Record<string, unknown>;
 }
 
+/** The services that run signps (built from docker/); the monitoring profile's come as published images. */
 function composeServices(): ComposeService[] {
   const [compose] = readYaml('docker-compose.yml');
   const services = record(record(compose, 'docker-compose.yml').services, 'services');
-  return Object.entries(services).map(([name, value]) => {
+  return Object.entries(services).filter(([name, value]) => record(value, name).build !== undefined).map(([name, value]) => {
     const service = record(value, name);
     const build = record(service.build, `${name}.build`);
     return {
@@ -228,7 +232,9 @@ interface RunningServer {
 
 /** Starts `signps server` with `env` and resolves once it logs that it listens (JSON or --pretty line alike). */
 function startServer(args: string[], env: Env, timeoutMs = 30_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv(env) });
+  // The dashboard on any free port: tests running side by side would collide on the fixed one.
+  const dashboard: Env = env.SIGNPS_DASHBOARD === undefined ? {} : { SIGNPS_DASHBOARD: env.SIGNPS_DASHBOARD.replace(/:\d+$/, ':0') };
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ ...env, ...dashboard }) });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d));
@@ -515,7 +521,7 @@ test('`docker-compose config` accepts the file for each profile, with defaults a
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !names.has(k) && !k.startsWith('COMPOSE_')));
   try {
     for (const envFile of [empty, join(REPO_ROOT, '.env.example')]) {
-      for (const profile of [[], ['--profile', 'gpu'], ['--profile', 'cpu']]) {
+      for (const profile of [[], ['--profile', 'gpu'], ['--profile', 'cpu'], ['--profile', 'cpu', '--profile', 'monitoring']]) {
         const args = ['--project-directory', REPO_ROOT, '-f', join(REPO_ROOT, 'docker-compose.yml'), '--env-file', envFile, ...profile, 'config'];
         const run = spawnSync('docker-compose', args, { encoding: 'utf8', env, timeout: 30_000 });
         assert.equal(run.status, 0, `docker-compose ${args.join(' ')}:\n${run.stderr}`);
@@ -533,6 +539,75 @@ test('`docker-compose config` accepts the file for each profile, with defaults a
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+// ---- the monitoring profile --------------------------------------------------------------------------------------
+
+/** Every metric the server exports: a real RunMetrics registry's, after a round with an evaluation. */
+async function exportedMetricNames(): Promise<Set<string>> {
+  const metrics = new RunMetrics({ workers: 2, rounds: 10, parameterCount: 4 }, new TrafficCounter(), new Membership(2));
+  const evaluation = { testAccuracy: 0.5, testLoss: 1 };
+  metrics.roundClosed({ round: 0, elapsedMs: 0, meanLoss: 1, uplinkBytes: 0, downlinkBytes: 0, aggregateMs: 0, evaluation }, { round: 0, meanLoss: 1, contributors: 2, aggregateMs: 0 });
+  return new Set((await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name));
+}
+
+test('compose monitoring profile: Prometheus scrapes the server\'s /metrics; Grafana\'s dashboard asks only for exported, documented metrics', async (t) => {
+  if (!yamlAvailable(t)) return;
+  const [compose] = readYaml('docker-compose.yml');
+  const services = record(record(compose, 'docker-compose.yml').services, 'services');
+  const server = record(services.server, 'server');
+  const dashboard = parseAddress(String(record(server.environment, 'server.environment').SIGNPS_DASHBOARD));
+  assert.equal(dashboard.host, '0.0.0.0', 'the dashboard is reachable from the other containers');
+  assert.ok(list(server.ports, 'server.ports').some((p) => interpolate(p, {}) === `127.0.0.1:9464:${dashboard.port}`), 'published on loopback');
+  for (const name of ['prometheus', 'grafana']) {
+    const service = record(services[name], name);
+    assert.deepEqual(service.profiles, ['monitoring'], `${name}: only with --profile monitoring`);
+    assert.match(String(service.image), /^[a-z]+\/[a-z]+:v?\d+\.\d+\.\d+$/, `${name}: a pinned image`);
+    assert.deepEqual(service.networks, ['signps']);
+    for (const port of list(service.ports, `${name}.ports`)) assert.match(interpolate(port, {}), /^127\.0\.0\.1:\d+:\d+$/, `${name}: loopback only`);
+    for (const volume of list(service.volumes, `${name}.volumes`)) {
+      const source = String(volume).split(':')[0];
+      assert.ok(existsSync(join(REPO_ROOT, source)), `${name} mounts ${source}, which exists`);
+    }
+  }
+
+  const [prometheus] = readYaml('docker/monitoring/prometheus.yml');
+  const jobs = list(record(prometheus, 'prometheus.yml').scrape_configs, 'scrape_configs').map((job) => record(job, 'scrape config'));
+  const signps = jobs.find((job) => job.job_name === 'signps');
+  assert.ok(signps, 'a signps scrape job');
+  assert.equal(signps.metrics_path, '/metrics');
+  assert.deepEqual(record(list(signps.static_configs, 'static_configs')[0], 'static config').targets, [`server:${dashboard.port}`]);
+
+  const [provisioned] = readYaml('docker/monitoring/grafana/provisioning/datasources/prometheus.yml');
+  const source = record(list(record(provisioned, 'datasources file').datasources, 'datasources')[0], 'data source');
+  assert.equal(source.type, 'prometheus');
+  assert.equal(source.url, 'http://prometheus:9090');
+  const [providers] = readYaml('docker/monitoring/grafana/provisioning/dashboards/signps.yml');
+  const provider = record(list(record(providers, 'dashboards file').providers, 'providers')[0], 'provider');
+  assert.equal(record(provider.options, 'options').path, '/var/lib/grafana/dashboards');
+
+  const board = JSON.parse(readFileSync(join(REPO_ROOT, 'docker/monitoring/grafana/dashboards/signps.json'), 'utf8')) as {
+    panels: Array<{ title: string; targets: Array<{ expr: string; datasource: { uid: string } }> }>;
+  };
+  const exported = await exportedMetricNames();
+  const asked = new Set<string>();
+  for (const panel of board.panels) {
+    for (const target of panel.targets) {
+      assert.equal(target.datasource.uid, source.uid, `${panel.title}: the provisioned data source`);
+      for (const [name] of target.expr.matchAll(/\b(signps|process|nodejs)_[a-z0-9_]+/g)) {
+        const metric = name.replace(/_(bucket|sum|count)$/, '');
+        assert.ok(exported.has(metric), `${panel.title}: ${name} is a metric the server exports`);
+        asked.add(metric);
+      }
+    }
+  }
+  const documented = readFileSync(join(REPO_ROOT, 'docs', 'MONITORING.md'), 'utf8');
+  for (const name of exported) {
+    if (name.startsWith('signps_')) {
+      assert.ok(documented.includes(`\`${name}\``), `docs/MONITORING.md documents ${name}`);
+      assert.ok(asked.has(name), `the Grafana dashboard shows ${name}`);
+    }
   }
 });
 

@@ -166,7 +166,7 @@ async function trainRounds(
       if (t.stateFiles && encoder.memory) t.stateFiles.save(round + 1, encoder.memory);
       const encodedAt = monotonicMs();
       try {
-        await connection.push(workerId, round, 0, payload, loss, config.chunkBytes);
+        await connection.push(workerId, round, 0, payload, loss, config.chunkBytes, { computeMs: computedAt - startedAt, encodeMs: encodedAt - computedAt });
       } catch (error) {
         if (!(error instanceof ContributionRefusedError)) throw error;
         log.warn({ round, reason: error.message }, 'the server refused this round\'s contribution');

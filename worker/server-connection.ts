@@ -117,7 +117,11 @@ export class ServerConnection {
     });
   }
 
-  async push(workerId: number, round: number, phase: number, payload: Uint8Array, loss: number, chunkBytes: number): Promise<void> {
+  /** `time`: this worker's compute and encoding time for the contribution, reported for the server's time split. */
+  async push(
+    workerId: number, round: number, phase: number, payload: Uint8Array, loss: number, chunkBytes: number,
+    time?: { computeMs: number; encodeMs: number },
+  ): Promise<void> {
     let call: grpc.ClientWritableStream<ContributionChunk> | undefined;
     const reply = new Promise<void>((resolve, reject) => {
       call = this.client.pushContribution(this.memberMetadata, (error, response) => {
@@ -126,7 +130,7 @@ export class ServerConnection {
         resolve();
       });
     });
-    const messages = [...splitIntoChunks(payload, chunkBytes)].map((chunk) => ({ workerId, round, phase, loss, ...chunk }));
+    const messages = [...splitIntoChunks(payload, chunkBytes)].map((chunk, i) => ({ workerId, round, phase, loss, ...chunk, ...(i === 0 ? time : {}) }));
     await Promise.all([writeWithBackpressure(call!, messages).then(() => call!.end()), reply]);
   }
 

@@ -46,7 +46,9 @@ export function pushContribution(
       return fail(new ProtocolError(`contribution ended after ${contribution?.bytesReceived ?? 0} bytes; the whole payload is required`));
     }
     try {
-      coordinator.commitContribution(contribution, first.loss);
+      const { computeMs, encodeMs } = first;
+      const reported = computeMs > 0 || encodeMs > 0 ? { computeMs, encodeMs } : undefined;
+      coordinator.commitContribution(contribution, first.loss, reported);
     } catch (error) {
       return fail(error);
     }
