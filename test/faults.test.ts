@@ -107,7 +107,7 @@ test('the server killed and restarted with --resume continues from its checkpoin
 
 test('a resumed server goes on with the workers that come back; one machine gone for good does not hang the run', async () => {
   const out = mkdtempSync(join(tmpdir(), 'signps-resume-short-'));
-  const args = ['--rounds', '2000', '--checkpoint-every', '20', '--quorum', '2', '--round-timeout', '2'];
+  const args = ['--rounds', '500', '--checkpoint-every', '20', '--quorum', '2', '--round-timeout', '2'];
   const first = startServer(out, args);
   const port = await listeningPort(first);
   const workers = [0, 1, 2].map((i) => startWorker(port, `w${i}`));
