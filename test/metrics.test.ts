@@ -26,7 +26,7 @@ function call<T>(start: (done: (error: grpc.ServiceError | null, value?: T) => v
 
 test('/metrics during a run: rounds, phases, bytes, workers, refusals, evaluation and process metrics; the token guards it', async () => {
   const out = mkdtempSync(join(tmpdir(), 'signps-metrics-'));
-  const tokenFile = join(out, 'token');
+  const tokenFile = join(mkdtempSync(join(tmpdir(), 'signps-metrics-token-')), 'token');
   writeFileSync(tokenFile, TOKEN);
   const server = new SignpsProcess([
     'server', '--host', '127.0.0.1', '--port', '0', '--dashboard', '0.0.0.0:0', '--token-file', tokenFile,
