@@ -67,6 +67,7 @@ export async function runSweep(o: SweepOptions): Promise<BenchRecord> {
         timeoutMs: o.cellTimeoutMs,
         logDir: join(o.out, 'logs', `${spec.method}-d${formatCount(spec.d)}-m${spec.workers}`),
         onRound: (closed) => bar.round(closed),
+        onStage: (stage) => bar.stage(stage),
       });
     }
     record.cells.push(result);
