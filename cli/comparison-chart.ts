@@ -14,7 +14,7 @@ const HEIGHT = 170;
 const X_AXES = [
   { field: 'round', title: 'round', scale: { zero: true }, format: 'd' },
   { field: 'bytes', title: 'bytes sent, up + down (log)', scale: { type: 'log' as const }, format: '~s' },
-  { field: 'seconds', title: 'wall time (s, from round 1)', scale: { zero: true }, format: '~g' },
+  { field: 'seconds', title: 'wall time (s, from round 1)', scale: { zero: true } },
 ];
 
 /** The metric the runs are compared on: test accuracy where any run has it, else the first one evaluated. */
@@ -26,6 +26,7 @@ export function comparedMetric(runs: SavedRun[]): string | undefined {
 export async function comparisonChartSvg(runs: SavedRun[]): Promise<string> {
   const labels = runLabels(runs);
   const metric = comparedMetric(runs);
+  const longest = Math.max(...runs.map((run) => run.rounds.length));
   const values = runs.flatMap((run, i) =>
     run.rounds.map((r) => ({
       run: labels[i],
@@ -42,9 +43,10 @@ export async function comparisonChartSvg(runs: SavedRun[]): Promise<string> {
       width: WIDTH,
       height: HEIGHT,
       transform: [{ filter: `isValid(datum.${y})` }, { calculate: `datum.${y} * ${axis.factor}`, as: 'shown' }],
-      mark: { type: 'line', point: { size: 10 } },
+      // Points mark the evaluations (few) and short runs' rounds; on hundreds of rounds they would hide the line.
+      mark: { type: 'line', point: y === 'metric' || longest < 60 ? { size: 10 } : false },
       encoding: {
-        x: { field: x.field, type: 'quantitative', title: x.title, scale: x.scale, axis: { format: x.format } },
+        x: { field: x.field, type: 'quantitative', title: x.title, scale: x.scale, axis: x.format ? { format: x.format } : {} },
         y: { field: 'shown', type: 'quantitative', title: axis.title, scale: axis.scale },
         color: { field: 'run', type: 'nominal', title: 'run', sort: labels, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 600 } },
       },
