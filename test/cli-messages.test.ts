@@ -113,3 +113,11 @@ test('logs: pretty at a terminal, JSON in a pipe or with --log-format json; --pr
   const json = await atTerminal([...unreachable, '--log-format', 'json']);
   assert.ok(jsonLines(json.stdout.replace(/\r/g, '')).some((e) => e.level === 40), `JSON when asked:\n${json.stdout}`);
 });
+
+test('signps local --log-level warn still starts its workers and prints the summary, without info lines', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'signps-quiet-'));
+  const run = await runCli(['local', '--rounds', '2', '--workers', '1', '--eval-every', '0', '--log-level', 'warn', '--log-format', 'json', '--out', out], 120_000);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Test accuracy/);
+  assert.deepEqual(jsonLines(run.stdout).filter((e) => typeof e.level === 'number' && e.level < 40), [], 'no line below warn');
+});
