@@ -40,7 +40,7 @@ async function main(): Promise<void> {
         const byzantine = integerIn('byzantine', argv.byzantine, 0, server.workers);
         if (byzantine > 0 && !argv.attack) throw new ConfigError('--byzantine needs --attack (what the Byzantine workers send)');
         if (argv.attack) parseAttack(argv.attack, 0);
-        await runLocal({ server, pretty: wantsPrettyLogs(logFormatOf(argv)), logLevel: argv['log-level'], byzantine, attack: argv.attack });
+        await runLocal({ server, pretty: wantsPrettyLogs(argv), logLevel: argv['log-level'], byzantine, attack: argv.attack });
       },
     )
     .command(
@@ -101,12 +101,8 @@ async function main(): Promise<void> {
 
 class UsageError extends Error {}
 
-function logFormatOf(argv: { pretty?: boolean; 'log-format'?: string }): { logFormat?: string; pretty?: boolean } {
-  return { logFormat: argv['log-format'], pretty: argv.pretty };
-}
-
 function logger(name: string, argv: { pretty?: boolean; 'log-format'?: string; 'log-level': string }): Logger {
-  const log = createLogger({ name, pretty: wantsPrettyLogs(logFormatOf(argv)), level: argv['log-level'] as Level });
+  const log = createLogger({ name, pretty: wantsPrettyLogs(argv), level: argv['log-level'] as Level });
   // grpc-js writes its own diagnostics to stderr; they repeat what our errors already say, so keep them at debug.
   grpc.setLogger({ error: (...parts: unknown[]) => log.debug({ grpc: parts.join(' ') }, 'grpc-js') });
   return log;

@@ -15,12 +15,9 @@ export const LOG_LEVELS: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', '
 export const LOG_FORMATS = ['pretty', 'json'] as const;
 
 /** --log-format wins; then --pretty / --no-pretty; else pretty exactly when standard output is a terminal. */
-export function wantsPrettyLogs(
-  { logFormat, pretty }: { logFormat?: string; pretty?: boolean },
-  terminal = Boolean(process.stdout.isTTY),
-): boolean {
-  if (logFormat !== undefined) return logFormat === 'pretty';
-  return pretty ?? terminal;
+export function wantsPrettyLogs(flags: { 'log-format'?: string; pretty?: boolean }, terminal = Boolean(process.stdout.isTTY)): boolean {
+  if (flags['log-format'] !== undefined) return flags['log-format'] === 'pretty';
+  return flags.pretty ?? terminal;
 }
 
 export function createLogger({ name, pretty: wantPretty, level }: LogOptions): Logger {
