@@ -13,7 +13,7 @@ import { commandLine } from '../bench/comm/machine.js';
 import type { BenchRecord } from '../bench/comm/results.js';
 import { MAX_WORKERS } from './validate.js';
 
-const benchOptions = {
+export const benchOptions = {
   methods: { type: 'string', default: 'signsgd,sgd', describe: 'Methods to compare, comma-separated (see `signps methods`)' },
   d: {
     type: 'string',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { formatAddress } from '../shared/address.js';
+import { pino } from 'pino';
 import { prettyStream } from '../shared/logging.js';
 import type { ServerOptions } from '../server/main.js';
 import type { RunSummary } from '../server/progress-reporter.js';
@@ -67,7 +68,11 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
   // opened then, and what it logged before is written first.
   let serverLog: WriteStream | undefined;
   const earlyLines: string[] = [];
-  const serverProcess = spawn(process.execPath, [...childNodeFlags(server.workers + 1), CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', logLevel], {
+  // The server logs at least at info: this process reads its "listening" and "summary" lines (info) to start the
+  // workers and print the summary, then shows only the lines at the level asked for.
+  const shown = pino.levels.values[logLevel] ?? pino.levels.values.info;
+  const serverLevel = shown < pino.levels.values.info ? logLevel : 'info';
+  const serverProcess = spawn(process.execPath, [...childNodeFlags(server.workers + 1), CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', serverLevel], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: CHILD_ENV,
   });
@@ -90,7 +95,7 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
     }
     if (entry?.event === 'summary') summary = entry.summary as RunSummary;
     if (entry?.event === 'checkpoint') checkpoint = { round: entry.round as number, path: entry.path as string };
-    output.write(line + '\n');
+    if (typeof entry?.level !== 'number' || entry.level >= shown) output.write(line + '\n');
   }
   serverLog?.end();
   try {

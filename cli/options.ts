@@ -1,6 +1,6 @@
 // The flags of each sub-command, declared once, with their defaults and help text.
 import type { Options } from 'yargs';
-import { LOG_LEVELS } from '../shared/logging.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../shared/logging.js';
 import { KERNEL_CHOICES } from '../shared/kernels/kernel-set.js';
 import { METHOD_NAMES } from '../shared/methods/presets.js';
 import { LR_SCHEDULE_HELP } from '../shared/methods/learning-rate.js';
@@ -15,7 +15,11 @@ import { PARTITION_HELP } from '../problem/data/partition-spec.js';
 
 export const loggingOptions = {
   'log-level': { choices: LOG_LEVELS, default: 'info', describe: 'Least severe log level printed' },
-  pretty: { type: 'boolean', default: false, describe: 'Human-readable logs instead of JSON lines (or pipe JSON through pino-pretty)' },
+  'log-format': {
+    choices: LOG_FORMATS,
+    describe: 'pretty: lines for people; json: one JSON object per line, for files and machines (default: pretty at a terminal, else json)',
+  },
+  pretty: { type: 'boolean', describe: 'Same as --log-format pretty (kept for scripts that use it)' },
 } as const satisfies Record<string, Options>;
 
 export const dataDirOption = {
@@ -128,3 +132,10 @@ export const workerOptions = {
     describe: 'Save momentum, error-feedback residual and random streams here every round; a worker restarted with the same directory continues them',
   },
 } as const satisfies Record<string, Options>;
+
+/** Each process command's flags, for its builder and for telling which SIGNPS_* variables it reads. */
+export const commandOptions = {
+  local: { ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
+  server: { ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
+  worker: { ...workerOptions, ...attackOption, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions },
+};

@@ -6,7 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { parseAddress } from '../shared/address.js';
 import { ConfigError, UserFacingError } from '../shared/errors.js';
 import { parseAttack } from '../worker/attacks.js';
-import { createLogger, type Logger } from '../shared/logging.js';
+import { createLogger, wantsPrettyLogs, type Logger } from '../shared/logging.js';
 import type { Level } from 'pino';
 import { runServer } from '../server/main.js';
 import { createProblem } from '../problem/create-problem.js';
@@ -15,33 +15,38 @@ import type { BackendChoice } from '../problem/training-problem.js';
 import { LocalRunError, LocalRunInterrupted, runLocal } from './local.js';
 import { dataCommand } from './data-command.js';
 import { benchCommand } from './bench-command.js';
+import { plotCommand } from './plot-command.js';
 import { formatMethodTable } from './method-table.js';
-import { attackOption, backendOption, byzantineOption, dashboardOption, dataDirOption, faultOptions, listenOptions, loggingOptions, runOptions, securityOptions, workerOptions } from './options.js';
+import { commandOptions } from './options.js';
+import { screenEnvironment } from './environment-settings.js';
+import { FLAGS_BY_COMMAND } from './command-flags.js';
+import { usageMessage } from './usage-message.js';
 import { integerIn, securityFrom, serverOptionsFrom } from './validate.js';
 
-const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data', 'bench'];
+const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data', 'bench', 'plot'];
 const command = SUB_COMMANDS.includes(process.argv[2]) ? `signps ${process.argv[2]}` : 'signps';
 
 async function main(): Promise<void> {
+  screenEnvironment(SUB_COMMANDS.includes(process.argv[2]) ? process.argv[2] : undefined);
   await yargs(hideBin(process.argv))
     .scriptName('signps')
     .usage('$0 <command> [options]\n\nParameter-server training with 1-bit signs (signSGD, medianSGD, ...) over gRPC.')
     .command(
       'local',
       'Train with a server and M workers as separate processes on this machine',
-      (y) => y.options({ ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption }),
+      (y) => y.options(commandOptions.local),
       async (argv) => {
         const server = serverOptionsFrom(argv, '127.0.0.1', 0);
         const byzantine = integerIn('byzantine', argv.byzantine, 0, server.workers);
         if (byzantine > 0 && !argv.attack) throw new ConfigError('--byzantine needs --attack (what the Byzantine workers send)');
         if (argv.attack) parseAttack(argv.attack, 0);
-        await runLocal({ server, pretty: argv.pretty, logLevel: argv['log-level'], byzantine, attack: argv.attack });
+        await runLocal({ server, pretty: wantsPrettyLogs(argv), logLevel: argv['log-level'], byzantine, attack: argv.attack });
       },
     )
     .command(
       'server',
       'Hold the parameters and run the rounds; workers connect to it',
-      (y) => y.options({ ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption }),
+      (y) => y.options(commandOptions.server),
       async (argv) => {
         const log = logger('server', argv);
         const options = serverOptionsFrom(argv, argv.host, argv.port);
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
     .command(
       'worker',
       'Join a server and train on the data shard it assigns',
-      (y) => y.options({ ...workerOptions, ...attackOption, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions }),
+      (y) => y.options(commandOptions.worker),
       async (argv) => {
         const log = logger('worker', argv);
         await runWorker(
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
     )
     .command(dataCommand)
     .command(benchCommand)
+    .command(plotCommand)
     .command('methods', 'List the training methods with their stages and bits per coordinate', {}, () => {
       process.stdout.write(formatMethodTable() + '\n');
     })
@@ -82,11 +88,12 @@ async function main(): Promise<void> {
     .env('SIGNPS')
     // A flag given twice takes its last value, as in most command lines.
     .parserConfiguration({ 'duplicate-arguments-array': false })
-    .demandCommand(1, 'name a command: local, server, worker, methods or data')
+    .demandCommand(1, `name a command: ${SUB_COMMANDS.slice(0, -1).join(', ')} or ${SUB_COMMANDS.at(-1)}`)
+    .recommendCommands()
     .strict()
     .fail((message, error) => {
       if (error) throw error;
-      throw new UsageError(message.replace(/\s*\n\s*/g, ' '));
+      throw new UsageError(usageMessage(message, FLAGS_BY_COMMAND[process.argv[2]] ?? [], SUB_COMMANDS));
     })
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
@@ -95,8 +102,8 @@ async function main(): Promise<void> {
 
 class UsageError extends Error {}
 
-function logger(name: string, argv: { pretty: boolean; 'log-level': string }): Logger {
-  const log = createLogger({ name, pretty: argv.pretty, level: argv['log-level'] as Level });
+function logger(name: string, argv: { pretty?: boolean; 'log-format'?: string; 'log-level': string }): Logger {
+  const log = createLogger({ name, pretty: wantsPrettyLogs(argv), level: argv['log-level'] as Level });
   // grpc-js writes its own diagnostics to stderr; they repeat what our errors already say, so keep them at debug.
   grpc.setLogger({ error: (...parts: unknown[]) => log.debug({ grpc: parts.join(' ') }, 'grpc-js') });
   return log;

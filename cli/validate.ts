@@ -1,7 +1,9 @@
 // Turns parsed flags into typed options, refusing values that cannot work with a message that says what to do.
 import type { KernelChoice } from '../shared/kernels/kernel-set.js';
 import { ConfigError } from '../shared/errors.js';
-import { isMethodName } from '../shared/methods/presets.js';
+import { givenValue } from './given-value.js';
+import { isMethodName, METHOD_NAMES } from '../shared/methods/presets.js';
+import { didYouMean } from '../shared/closest-match.js';
 import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
 import { parseAddress, type Address } from '../shared/address.js';
@@ -42,9 +44,20 @@ export interface RunFlags {
 
 export function integerIn(flag: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${value}`);
+    throw new ConfigError(`${given(flag, value)} must be a whole number from ${min} to ${max}, got ${givenText(flag, value)}`);
   }
   return value;
+}
+
+/** "--rounds" or, when the value came from there, "SIGNPS_ROUNDS". */
+function given(flag: string, value: number): string {
+  return Number.isNaN(value) ? givenValue(flag).source : `--${flag}`;
+}
+
+/** The text as typed when yargs could not read it as a number ("abc", not NaN). */
+function givenText(flag: string, value: number): string {
+  const { text } = givenValue(flag);
+  return Number.isNaN(value) && text !== undefined ? `"${text}"` : String(value);
 }
 
 export const MAX_WORKERS = 64;
@@ -61,12 +74,12 @@ function quorumCount(text: string, workers: number): number {
 }
 
 function positiveNumber(flag: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`--${flag} must be a positive number, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0) throw new ConfigError(`${given(flag, value)} must be a positive number, got ${givenText(flag, value)}`);
   return value;
 }
 
 function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
-  if (!isMethodName(flags.method)) throw new ConfigError(`unknown method "${flags.method}"; see \`signps methods\``);
+  if (!isMethodName(flags.method)) throw new ConfigError(`unknown method "${flags.method}"${didYouMean(flags.method, METHOD_NAMES)}; see \`signps methods\``);
   return {
     method: flags.method,
     noise: flags.noise,

@@ -4,9 +4,10 @@
 #   docker run --rm signps-worker-cpu:0.1.0 --server A:7070
 # Every flag can also be given as SIGNPS_<FLAG> (e.g. SIGNPS_METHOD); see docs/DEPLOY.md.
 
-# Pinned: the Node.js release the tests ran on. Pin by digest too (node:20.20.2-bookworm-slim@sha256:...) for
-# fully reproducible builds.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# Pinned to a release of a supported LTS line (Node 24, maintained to April 2028; Node 20's support ended in April
+# 2026). The code also runs on Node 20, which CI still tests. Pin by digest too (node:24.11.1-bookworm-slim@sha256:...)
+# for fully reproducible builds.
+ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 
 # ---- build: compile the TypeScript (needs the dev dependencies) ------------------------------------------------
 FROM ${NODE_IMAGE} AS build

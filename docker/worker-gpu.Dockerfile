@@ -6,7 +6,8 @@
 # The host needs an NVIDIA driver and the NVIDIA Container Toolkit; the image brings CUDA 11.2 and cuDNN 8.1.
 # The build downloads libtensorflow (about 400 MB) from storage.googleapis.com: it needs internet access.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# A supported LTS line (Node 24), as in server.Dockerfile.
+ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
 
 # Node.js itself comes from the official image (its binary needs glibc 2.28; Ubuntu 20.04 has 2.31).

@@ -1,4 +1,4 @@
-// pino everywhere: JSON lines by default (for files and machines), `--pretty` for people at a terminal.
+// pino everywhere: readable lines for people at a terminal, JSON lines for files and machines (or when asked).
 import { pino, type Logger, type Level } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -11,6 +11,14 @@ export interface LogOptions {
 }
 
 export const LOG_LEVELS: Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+
+/** --log-format wins; then --pretty / --no-pretty; else pretty exactly when standard output is a terminal. */
+export function wantsPrettyLogs(flags: { 'log-format'?: string; pretty?: boolean }, terminal = Boolean(process.stdout.isTTY)): boolean {
+  if (flags['log-format'] !== undefined) return flags['log-format'] === 'pretty';
+  return flags.pretty ?? terminal;
+}
 
 export function createLogger({ name, pretty: wantPretty, level }: LogOptions): Logger {
   const options = { name, level, base: { pid: process.pid } };

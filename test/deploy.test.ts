@@ -1,15 +1,17 @@
 // The deployment files (docker/*.Dockerfile, docker-compose.yml, .env.example, k8s/) checked against the real
 // `signps` command: every entrypoint runs with exactly the SIGNPS_* variables its image, compose service or pod
 // would give it, and must get as far as it can without Docker (a server that listens and trains; a worker that
-// fails only because no server answers). No Docker engine is needed. YAML is read through python3's yaml module
+// fails only because no server answers), the shared token and TLS files handed over as Docker secrets and
+// Kubernetes Secrets. No Docker engine is needed. YAML is read through python3's yaml module
 // (Debian python3-yaml); `docker-compose config` runs where Debian's docker-compose is installed, else is skipped.
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAddress } from '../shared/address.js';
 import { Membership } from '../server/membership.js';
@@ -157,12 +159,16 @@ interface ComposeService {
   dockerfile: string;
   environment: Record<string, unknown>;
   raw: Record<string, unknown>;
+  secrets: string[];
+  /** What docker-compose.tls.yml adds. */
+  tls: { environment: Record<string, unknown>; secrets: string[] };
 }
 
 /** The services that run signps (built from docker/); the monitoring profile's come as published images. */
 function composeServices(): ComposeService[] {
   const [compose] = readYaml('docker-compose.yml');
   const services = record(record(compose, 'docker-compose.yml').services, 'services');
+  const tls = composeTlsOverride();
   return Object.entries(services).filter(([name, value]) => record(value, name).build !== undefined).map(([name, value]) => {
     const service = record(value, name);
     const build = record(service.build, `${name}.build`);
@@ -172,19 +178,95 @@ function composeServices(): ComposeService[] {
       dockerfile: String(build.dockerfile),
       environment: record(service.environment, `${name}.environment`),
       raw: service,
+      secrets: secretNames(service.secrets, name),
+      tls: tls[name] ?? { environment: {}, secrets: [] },
     };
   });
+}
+
+/** What docker-compose.tls.yml adds to each service: environment entries and secrets (compose merges both). */
+function composeTlsOverride(): Record<string, { environment: Record<string, unknown>; secrets: string[] }> {
+  const [override] = readYaml('docker-compose.tls.yml');
+  const services = record(record(override, 'docker-compose.tls.yml').services, 'tls services');
+  return Object.fromEntries(
+    Object.entries(services).map(([name, value]) => {
+      const service = record(value, `tls ${name}`);
+      return [name, { environment: record(service.environment, `tls ${name}.environment`), secrets: secretNames(service.secrets, `tls ${name}`) }];
+    }),
+  );
+}
+
+function secretNames(value: unknown, what: string): string[] {
+  return value === undefined ? [] : list(value, `${what}.secrets`).map((s) => (typeof s === 'string' ? s : String(record(s, 'secret').source)));
+}
+
+/** Top-level `secrets:` of both compose files: name → host file (interpolated, relative to the project). */
+function composeSecretFiles(vars: Env): Env {
+  const files: Env = {};
+  for (const file of ['docker-compose.yml', 'docker-compose.tls.yml']) {
+    const secrets = record(record(readYaml(file)[0], file).secrets, `${file} secrets`);
+    for (const [name, value] of Object.entries(secrets)) files[name] = resolve(REPO_ROOT, interpolate(record(value, name).file, vars));
+  }
+  return files;
+}
+
+// The secret files the tests hand over: a token, and (made on first use) a CA and a server certificate for the
+// names the workers dial ("server" in compose, 127.0.0.1 here).
+let testSecretsDir: string | undefined;
+
+function testSecrets(): { dir: string; vars: Env } {
+  if (!testSecretsDir) {
+    testSecretsDir = mkdtempSync(join(tmpdir(), 'signps-secrets-'));
+    writeFileSync(join(testSecretsDir, 'token'), `${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
+  }
+  return { dir: testSecretsDir, vars: { TOKEN_FILE: join(testSecretsDir, 'token'), TLS_DIR: join(testSecretsDir, 'tls') } };
+}
+
+after(() => {
+  if (testSecretsDir) rmSync(testSecretsDir, { recursive: true, force: true });
+});
+
+function makeTlsFiles(dir: string): void {
+  if (existsSync(join(dir, 'server.pem'))) return;
+  mkdirSync(dir, { recursive: true });
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=signps test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
+  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=DNS:server,DNS:localhost,IP:127.0.0.1\n');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=server', '-keyout', 'server.key', '-out', 'server.csr');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.cnf', '-out', 'server.pem');
+}
+
+/**
+ * `env` with every /run/secrets/NAME path (where Docker mounts a secret) replaced by the host file compose would
+ * mount there; each such secret must be one the service declares.
+ */
+function withSecretFiles(env: Env, declared: string[], files: Env, where: string): Env {
+  return Object.fromEntries(
+    Object.entries(env).map(([key, value]) => {
+      const secret = /^\/run\/secrets\/([\w-]+)$/.exec(value);
+      if (!secret) return [key, value];
+      assert.ok(declared.includes(secret[1]), `${where}: ${key} reads the secret ${secret[1]}, which the service mounts`);
+      assert.ok(files[secret[1]], `${where}: the secret ${secret[1]} has a file`);
+      return [key, files[secret[1]]];
+    }),
+  );
 }
 
 function serviceEnv(service: ComposeService, vars: Env): Env {
   return Object.fromEntries(Object.entries(service.environment).map(([k, v]) => [k, interpolate(v, vars)]));
 }
 
-/** What a container of this service starts with: its image's ENV (SIGNPS_* only), then compose's environment. */
-function containerEnv(service: ComposeService, vars: Env): Env {
+/**
+ * What a container of this service starts with: its image's ENV (SIGNPS_* only), then compose's environment (with
+ * docker-compose.tls.yml's when `tls`), with the secrets it mounts as the test's own files.
+ */
+function containerEnv(service: ComposeService, vars: Env, { tls = false } = {}): Env {
   const image = readDockerfile(service.dockerfile.replace(/^docker\//, ''));
   const fromImage = Object.fromEntries(Object.entries(envOf(image.final)).filter(([k]) => k.startsWith('SIGNPS_')));
-  return { ...fromImage, ...serviceEnv(service, vars) };
+  const secretVars = { ...vars, ...testSecrets().vars };
+  const added = tls ? Object.fromEntries(Object.entries(service.tls.environment).map(([k, v]) => [k, interpolate(v, secretVars)])) : {};
+  const declared = tls ? service.tls.secrets : service.secrets;
+  return withSecretFiles({ ...fromImage, ...serviceEnv(service, vars), ...added }, declared, composeSecretFiles(secretVars), service.name);
 }
 
 // ---- running signps as the images do -----------------------------------------------------------------------------
@@ -403,14 +485,16 @@ test('the Dockerfiles: pinned bases, multi-stage, npm ci, non-root, exec-form en
 
 // ---- docker-compose.yml and .env.example --------------------------------------------------------------------------
 
-test('.env.example documents every variable docker-compose.yml reads, and none is a SIGNPS_ name', () => {
-  const composeText = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8').replace(/^\s*#.*$/gm, '');
+test('.env.example documents every variable the compose files read, and none is a SIGNPS_ name', () => {
+  const composeText = ['docker-compose.yml', 'docker-compose.tls.yml']
+    .map((file) => readFileSync(join(REPO_ROOT, file), 'utf8').replace(/^\s*#.*$/gm, ''))
+    .join('\n');
   const used = variablesIn(composeText);
   const example = readEnvFile('.env.example');
   const documented = new Set(Object.keys(example));
   for (const name of used) assert.ok(documented.has(name), `.env.example documents ${name}`);
   for (const name of documented) {
-    assert.ok(used.has(name) || name.startsWith('COMPOSE_'), `.env.example's ${name} is used by docker-compose.yml`);
+    assert.ok(used.has(name) || name.startsWith('COMPOSE_'), `.env.example's ${name} is used by a compose file`);
     assert.ok(!name.startsWith('SIGNPS_'), `${name}: signps would read it as a flag`);
   }
   assert.equal(example.COMPOSE_PROFILES, 'gpu');
@@ -441,7 +525,21 @@ test('docker-compose.yml: a server, GPU workers and CPU workers, one WORKERS for
   assert.deepEqual(device.capabilities, ['gpu']);
   assert.equal(interpolate(device.count, {}), '1', 'one GPU per worker by default');
   assert.equal(interpolate(device.count, { GPUS_PER_WORKER: '2' }), '2');
-  assert.equal(byName['worker-cpu'].raw.deploy && record(byName['worker-cpu'].raw.deploy, 'deploy').resources, undefined);
+  // Resource limits and restart policies: workers restart and rejoin; the server does not (it would start over).
+  const limits = (name: string) => record(record(record(byName[name].raw.deploy, 'deploy').resources, 'resources').limits, `${name} limits`);
+  assert.equal(interpolate(limits('server').memory, {}), '4g');
+  assert.equal(interpolate(limits('worker').memory, { WORKER_MEMORY: '16g' }), '16g');
+  assert.equal(interpolate(limits('worker-cpu').cpus, {}), '2');
+  assert.equal(byName.server.raw.restart, 'no');
+  assert.equal(byName.worker.raw.restart, 'on-failure');
+  assert.equal(byName['worker-cpu'].raw.restart, 'on-failure');
+  // The token is a Docker secret (a file), never a variable's value.
+  for (const service of services) {
+    assert.deepEqual(service.secrets, ['signps_token'], `${service.name} mounts the token secret`);
+    assert.equal(serviceEnv(service, {}).SIGNPS_TOKEN_FILE, '/run/secrets/signps_token');
+    assert.ok(!('SIGNPS_TOKEN' in service.environment), `${service.name}: no token in the environment`);
+  }
+  assert.equal(composeSecretFiles({}).signps_token, resolve(REPO_ROOT, 'secrets/token'));
 
   for (const service of services) {
     assert.deepEqual(service.raw.networks, ['signps'], `${service.name}: on the private network`);
@@ -482,6 +580,43 @@ test('compose: the server image and service start a healthy server; the scaled C
     assert.equal(summary.method, serverEnv.SIGNPS_METHOD);
     assert.equal(summary.workers, workers);
     assert.equal(summary.rounds, 4);
+  } finally {
+    server.kill();
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('compose with docker-compose.tls.yml: the server serves TLS from its secrets, the workers trust its CA and train', async (t) => {
+  if (!yamlAvailable(t)) return;
+  const services = Object.fromEntries(composeServices().map((s) => [s.name, s]));
+  makeTlsFiles(testSecrets().vars.TLS_DIR);
+  const serverEnv = containerEnv(services.server, {}, { tls: true });
+  const workerEnv = containerEnv(services['worker-cpu'], {}, { tls: true });
+  assert.ok(serverEnv.SIGNPS_TLS_CERT && serverEnv.SIGNPS_TLS_KEY && !serverEnv.SIGNPS_TLS_CA, 'the server gets its certificate and key');
+  assert.ok(workerEnv.SIGNPS_TLS_CA && !workerEnv.SIGNPS_TLS_KEY, 'a worker gets the CA only');
+  assert.deepEqual(services.worker.tls.environment, services['worker-cpu'].tls.environment, 'GPU and CPU workers alike');
+  const out = mkdtempSync(join(tmpdir(), 'signps-deploy-tls-'));
+  const server = await startServer(entrypointCommand(IMAGES.server), { ...serverEnv, SIGNPS_PORT: '0', SIGNPS_OUT: join(out, 'run'), SIGNPS_ROUNDS: '3', SIGNPS_WORKERS: '2' });
+  try {
+    const address = `127.0.0.1:${server.port}`;
+    // The image's health check, in the server's own environment, sees it SERVING over TLS, so the workers of
+    // docker-compose.tls.yml can wait for a healthy server.
+    const health = await runNode([join(REPO_ROOT, 'docker', 'healthcheck.mjs')], { ...serverEnv, SIGNPS_PORT: String(server.port) }, 15_000);
+    assert.equal(health.code, 0, health.stderr);
+    const [override] = readYaml('docker-compose.tls.yml');
+    const tlsServices = record(record(override, 'docker-compose.tls.yml').services, 'tls services');
+    for (const name of ['worker', 'worker-cpu']) {
+      const dependsOn = record(record(record(tlsServices[name], name).depends_on, `${name}.depends_on`).server, `${name}.depends_on.server`);
+      assert.equal(dependsOn.condition, 'service_healthy', `${name} waits for a healthy server`);
+    }
+    // A worker without the CA (the base compose file alone) cannot join a TLS server.
+    const plain = await runSignps(entrypointCommand(IMAGES.cpu), { ...containerEnv(services['worker-cpu'], {}), SIGNPS_SERVER: address, SIGNPS_CONNECT_TIMEOUT: '2' }, 30_000);
+    assert.equal(plain.code, 1, plain.stderr);
+    const runs = await Promise.all([0, 1].map(() => runSignps(entrypointCommand(IMAGES.cpu), { ...workerEnv, SIGNPS_SERVER: address }, 60_000)));
+    runs.forEach((run, i) => assert.equal(run.code, 0, `worker ${i}: ${run.stderr}`));
+    const finished = await server.done;
+    assert.equal(finished.code, 0, finished.stderr);
+    assert.equal(record(JSON.parse(readFileSync(join(out, 'run', 'summary.json'), 'utf8')), 'summary').rounds, 3);
   } finally {
     server.kill();
     rmSync(out, { recursive: true, force: true });
@@ -700,13 +835,54 @@ test('k8s: a Service and a Job for the server, a GPU Job of SIGNPS_WORKERS worke
   }
 });
 
+/** The pod's environment with SIGNPS_TOKEN_FILE pointing at the test's token, once the Secret is seen mounted there. */
+function withK8sToken(pod: ReturnType<typeof podEnv>, where: string): Env {
+  const tokenFile = pod.env.SIGNPS_TOKEN_FILE;
+  assert.ok(tokenFile, `${where}: SIGNPS_TOKEN_FILE`);
+  const mounts = list(pod.container.volumeMounts, 'volumeMounts').map((m) => record(m, 'volumeMount'));
+  const mount = mounts.find((m) => tokenFile.startsWith(`${String(m.mountPath)}/`));
+  assert.ok(mount, `${where}: ${tokenFile} is on a mounted volume`);
+  const volume = list(pod.pod.volumes, 'volumes').map((v) => record(v, 'volume')).find((v) => v.name === mount.name);
+  assert.equal(record(volume?.secret, `${where}: the token volume is a Secret`).secretName, 'signps-token');
+  return { ...pod.env, SIGNPS_TOKEN_FILE: testSecrets().vars.TOKEN_FILE };
+}
+
 test('k8s: the server pod and worker pod environments are accepted by signps', async (t) => {
   if (!yamlAvailable(t)) return;
   const objects = k8sObjects();
   await Promise.all([
-    assertServerAccepts(podEnv(objects, find(objects, 'Job', 'signps-server')).env, 'k8s server'),
-    assertWorkerAccepts(podEnv(objects, find(objects, 'Job', 'signps-workers')).env, 'k8s worker'),
+    assertServerAccepts(withK8sToken(podEnv(objects, find(objects, 'Job', 'signps-server')), 'k8s server'), 'k8s server'),
+    assertWorkerAccepts(withK8sToken(podEnv(objects, find(objects, 'Job', 'signps-workers')), 'k8s worker'), 'k8s worker'),
   ]);
+});
+
+test('k8s: a restarted server container resumes from the run\'s checkpoints; its first start does not', (t) => {
+  if (!yamlAvailable(t)) return;
+  const objects = k8sObjects();
+  const job = find(objects, 'Job', 'signps-server');
+  const server = podEnv(objects, job);
+  assert.equal(server.pod.restartPolicy, 'OnFailure', 'restarts stay in the pod (and its /tmp)');
+  assert.ok(Number(record(job.body.spec, 'spec').backoffLimit) > 0, 'restarts are allowed');
+  assert.deepEqual(server.container.command, ['/bin/sh', '-c']);
+  const [script] = list(server.container.args, 'args').map(String);
+  const entrypoint = '/usr/bin/tini -- node /app/dist/cli/signps.js server';
+  assert.ok(script.includes(`exec ${entrypoint} "$@"`), 'the image\'s own entrypoint');
+  assert.deepEqual(entrypointCommand(IMAGES.server), ['server']);
+  // The same script under sh, with its /tmp and the run directory here, and `echo` for the server.
+  const dir = mkdtempSync(join(tmpdir(), 'signps-k8s-restart-'));
+  const runScript = () =>
+    execFileSync('/bin/sh', ['-c', script.replaceAll('/tmp/', `${dir}/tmp-`).replace(entrypoint, 'echo server')], {
+      env: { PATH: process.env.PATH, ...server.env, SIGNPS_OUT: join(dir, 'run') },
+      encoding: 'utf8',
+    }).trim();
+  try {
+    assert.equal(runScript(), 'server', 'first start: a fresh run');
+    assert.equal(runScript(), 'server', 'a restart before any checkpoint: a fresh run (nothing to resume)');
+    mkdirSync(join(dir, 'run', 'checkpoints'), { recursive: true });
+    assert.equal(runScript(), 'server --resume', 'a restart after a checkpoint: resume');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('`kubectl kustomize k8s` renders the manifests', (t) => {
@@ -717,4 +893,19 @@ test('`kubectl kustomize k8s` renders the manifests', (t) => {
   }
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /image: signps-worker-gpu:0\.1\.0/);
+});
+
+// ---- the npm package ---------------------------------------------------------------------------------------------
+
+test('`npm pack` ships the built command, its WebAssembly and the .proto, not tests or sources', () => {
+  const run = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  const [packed] = JSON.parse(run.stdout) as Array<{ files: Array<{ path: string }> }>;
+  const files = packed.files.map((f) => f.path);
+  for (const needed of ['package.json', 'README.md', 'dist/cli/signps.js', 'dist/server/main.js', 'dist/worker/main.js', 'dist/wasm/kernels.wasm', 'proto/signps.proto', 'dist/bench/comm/sweep.js']) {
+    assert.ok(files.includes(needed), `ships ${needed}`);
+  }
+  const unwanted = files.filter((f) => /^(dist\/)?test\/|\.ts$|^docs\/|^docker|^k8s\/|^assembly\/|^dist\/wasm\/generated\//.test(f));
+  assert.deepEqual(unwanted, [], 'no tests, TypeScript sources, docs or deployment files');
+  assert.ok(files.length < 500, `${files.length} files`);
 });

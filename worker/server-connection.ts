@@ -3,6 +3,7 @@
 // the Join reply gave (shared/membership-secret.ts). Every refusal becomes a user-facing error carrying the
 // server's own explanation.
 import * as grpc from '@grpc/grpc-js';
+import { wrongServer } from './join-failure.js';
 import { ChunkAssembler, splitIntoChunks } from '../shared/codec/chunks.js';
 import { ConnectionError, ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
@@ -76,6 +77,8 @@ export class ServerConnection {
         return { workerId: reply.workerId, shardIndex: reply.shardIndex, config: reply.config };
       } catch (error) {
         const code = (error as grpc.ServiceError).code;
+        const wrong = wrongServer(error, this.address);
+        if (wrong) throw wrong;
         if (!RETRYABLE.has(code)) throw this.explain(error, 'join');
         if (Date.now() + backoffMs > giveUpAt) {
           throw new ConnectionError(

@@ -43,6 +43,8 @@ export interface CellEnvironment {
   logDir?: string;
   /** Called with the number of rounds closed so far. */
   onRound?: (closed: number) => void;
+  /** Called as the processes start, before the first round closes ("starting the server", "2/3 workers joined"). */
+  onStage?: (stage: string) => void;
 }
 
 type Entry = Record<string, unknown>;
@@ -135,6 +137,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
 
   try {
     if (env.hosts === 'netns') topology = createTopology(spec.workers, env.rateBitsPerSecond!, env.mtu);
+    env.onStage?.('starting the server');
     const server = launch(
       'server',
       [
@@ -154,6 +157,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
         if (entry.event === 'listening') resolve(entry.port as number);
         else if (typeof entry.workerId === 'number' && typeof entry.shard === 'number' && String(entry.msg).includes(' joined from ')) {
           joins += 1;
+          env.onStage?.(`${joins}/${spec.workers} workers joined`);
           joinWaiter?.();
         }
         else if (entry.event === 'round-timing') {
@@ -177,6 +181,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
       proxy = await WireProxy.start(port);
       target = `127.0.0.1:${proxy.port}`;
     }
+    env.onStage?.(`starting ${spec.workers} workers`);
     for (let i = 0; i < spec.workers; i++) {
       if (i > 0 && i % START_BATCH === 0) await Promise.race([joined(i), timeout]);
       const worker = launch(

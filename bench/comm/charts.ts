@@ -1,7 +1,6 @@
-// The bench's charts as Vega-Lite specs, rendered headless to SVG by Vega, and to PNG by resvg where its
-// prebuilt binary is installed (@resvg/resvg-js ships it inside an npm package; nothing is downloaded).
-import { createRequire } from 'node:module';
+// The bench's charts as Vega-Lite specs (rendered by shared/chart-render.ts).
 import type * as vegaLite from 'vega-lite';
+import { renderSvg } from '../../shared/chart-render.js';
 import { PHASE_LABELS, SPLIT_PHASES, type CellResult } from './results.js';
 
 export interface Chart {
@@ -18,6 +17,8 @@ export async function benchCharts(cells: CellResult[]): Promise<Chart[]> {
   const ok = cells.filter((c) => c.status === 'ok' && c.split && c.roundMs !== undefined);
   if (ok.length === 0) return [];
   const sizeLabel = (d: number) => `d = ${formatCount(d)}`;
+  // Worker counts are whole numbers: ticks only where a cell was measured.
+  const workersAxis = { values: [...new Set(ok.map((c) => c.workers))].sort((a, b) => a - b), format: 'd' };
   const sizeOrder = [...new Set(ok.map((c) => c.d))].sort((a, b) => a - b).map(sizeLabel);
   const charts: Array<{ name: string; title: string; spec: vegaLite.TopLevelSpec }> = [];
 
@@ -27,7 +28,7 @@ export async function benchCharts(cells: CellResult[]): Promise<Chart[]> {
       cell: `${c.method} M=${c.workers}`,
       phase: PHASE_LABELS[phase],
       order,
-      ms: Math.max(0, c.split![phase]),
+      ms: c.split![phase],
     })),
   );
   charts.push({
@@ -60,7 +61,7 @@ export async function benchCharts(cells: CellResult[]): Promise<Chart[]> {
       height: HEIGHT,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'workers', type: 'quantitative', title: 'workers M', axis: { tickMinStep: 1 } },
+        x: { field: 'workers', type: 'quantitative', title: 'workers M', axis: workersAxis },
         y: { field: 'value', type: 'quantitative', title, scale: logScale ? { type: 'log' } : { zero: true } },
         color: { field: 'method', type: 'nominal', title: 'method' },
       },
@@ -90,8 +91,8 @@ export async function benchCharts(cells: CellResult[]): Promise<Chart[]> {
           height: HEIGHT,
           mark: { type: 'line', point: true },
           encoding: {
-            x: { field: 'workers', type: 'quantitative', title: 'workers M', axis: { tickMinStep: 1 } },
-            y: { field: 'value', type: 'quantitative', title: 'wire / payload', scale: { zero: false } },
+            x: { field: 'workers', type: 'quantitative', title: 'workers M', axis: workersAxis },
+            y: { field: 'value', type: 'quantitative', title: 'wire / payload', scale: { zero: true } },
             color: { field: 'method', type: 'nominal', title: 'method' },
           },
         },
@@ -99,35 +100,7 @@ export async function benchCharts(cells: CellResult[]): Promise<Chart[]> {
     });
   }
 
-  // Loaded here, not at the top: every `signps` process imports this module, and only the bench draws.
-  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  return Promise.all(
-    charts.map(async ({ name, title, spec }) => {
-      const compiled = compile({ ...spec, title } as vegaLite.TopLevelSpec).spec;
-      const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-      return { name, title, svg: await view.toSVG() };
-    }),
-  );
-}
-
-type PngRenderer = (svg: string) => Buffer;
-
-/** A PNG renderer when @resvg/resvg-js and its binary for this platform are installed, else why not. */
-export function pngRenderer(): PngRenderer | string {
-  try {
-    const require = createRequire(import.meta.url);
-    const { Resvg } = require('@resvg/resvg-js') as {
-      Resvg: new (svg: string, options: object) => { render(): { asPng(): Buffer } };
-    };
-    const options = {
-      background: 'white',
-      fitTo: { mode: 'zoom', value: 2 },
-      font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
-    };
-    return (svg) => new Resvg(svg, options).render().asPng();
-  } catch (error) {
-    return `no PNG: @resvg/resvg-js is not usable here (${(error as Error).message.split('\n')[0]}); SVG only`;
-  }
+  return Promise.all(charts.map(async ({ name, title, spec }) => ({ name, title, svg: await renderSvg({ ...spec, title } as vegaLite.TopLevelSpec) })));
 }
 
 export function formatCount(d: number): string {

@@ -1,10 +1,15 @@
 // Where a round's time goes, from the instants the server and the workers log at debug level (event
-// "round-timing"; CLOCK_MONOTONIC, one clock for every process on the machine). For worker w in round r:
-//   compute   startedAt → computedAt          encode     computedAt → encodedAt
-//   upload    encodedAt → arrivedAt[w]        wait       arrivedAt[w] → closedAt (the slowest is in)
-//   aggregate closedAt → publishedAt          broadcast  publishedAt → pulledAt
-//   decode+apply pulledAt → appliedAt         other      the rest of the period (closedAt(r) → closedAt(r+1))
-// Each is averaged over the workers, then over the measured rounds, so the parts add up to the mean period.
+// "round-timing"; CLOCK_MONOTONIC, one clock for every process on the machine). Round r's period runs from
+// closedAt(r) to closedAt(r+1); for worker w it is, in order:
+//   aggregate closedAt(r) → publishedAt(r)     broadcast  publishedAt(r) → pulledAt(r)
+//   decode+apply pulledAt(r) → appliedAt(r)    other      appliedAt(r) → startedAt(r+1) (hash checks, the loop)
+//   compute   startedAt(r+1) → computedAt      encode     computedAt → encodedAt
+//   upload    encodedAt → arrivedAt[w](r+1)    wait       arrivedAt[w] → closedAt(r+1) (the slowest is in)
+// so compute … wait come from the worker's round r+1: taking round r's instead (as this file once did) leaves
+// "other" holding the difference between two rounds' uploads, negative whenever the first measured round was
+// the slower one (−15 to −67 ms for sgd, whose 8 MB uploads vary most). Each part is averaged over the workers,
+// then over the measured rounds; every part is a difference of ordered instants, so none is negative and they
+// add up to the mean period.
 import type { RoundSplit } from './results.js';
 
 export interface ServerRoundTiming {
@@ -44,7 +49,7 @@ export interface RoundAnalysis {
 
 /**
  * Rounds `first` … `last` (inclusive) are measured; each needs the server's timing of it and of the next round
- * (for its period) and every worker's timing of it.
+ * (for its period) and the workers' timings of both.
  */
 export function analyseRounds(
   server: ServerRoundTiming[],
@@ -60,22 +65,25 @@ export function analyseRounds(
   for (let round = first; round <= last; round++) {
     const s = serverByRound.get(round);
     const next = serverByRound.get(round + 1);
-    const ws = (workersByRound.get(round) ?? []).filter((w) => s?.arrivedAt[String(w.workerId)] !== undefined);
+    // The workers whose contributions closed both this round and the next (a late one has no arrival).
+    const nextByWorker = new Map((workersByRound.get(round + 1) ?? []).map((w) => [w.workerId, w]));
+    const ws = (workersByRound.get(round) ?? []).filter(
+      (w) => s?.arrivedAt[String(w.workerId)] !== undefined && next?.arrivedAt[String(w.workerId)] !== undefined && nextByWorker.has(w.workerId),
+    );
     if (!s || !next || ws.length === 0) throw new Error(`round ${round} has no complete timing (server ${Boolean(s)}, next ${Boolean(next)}, workers ${ws.length})`);
-    const meanOf = (f: (w: WorkerRoundTiming) => number) => mean(ws.map(f));
-    const arrived = (w: WorkerRoundTiming) => s.arrivedAt[String(w.workerId)];
+    const meanOf = (f: (w: WorkerRoundTiming, following: WorkerRoundTiming) => number) => mean(ws.map((w) => f(w, nextByWorker.get(w.workerId)!)));
+    const arrivedNext = (w: WorkerRoundTiming) => next.arrivedAt[String(w.workerId)];
     const period = next.closedAt - s.closedAt;
     const split: RoundSplit = {
-      compute: meanOf((w) => w.computedAt - w.startedAt),
-      encode: meanOf((w) => w.encodedAt - w.computedAt),
-      upload: meanOf((w) => arrived(w) - w.encodedAt),
-      wait: meanOf((w) => s.closedAt - arrived(w)),
+      compute: meanOf((_, n) => n.computedAt - n.startedAt),
+      encode: meanOf((_, n) => n.encodedAt - n.computedAt),
+      upload: meanOf((_, n) => arrivedNext(n) - n.encodedAt),
+      wait: meanOf((_, n) => next.closedAt - arrivedNext(n)),
       aggregate: s.publishedAt - s.closedAt,
       broadcast: meanOf((w) => w.pulledAt - s.publishedAt),
       decodeApply: meanOf((w) => w.appliedAt - w.pulledAt),
-      other: 0,
+      other: meanOf((w, n) => n.startedAt - w.appliedAt),
     };
-    split.other = period - (Object.values(split) as number[]).reduce((a, b) => a + b, 0);
     perRound.push({
       period,
       split,

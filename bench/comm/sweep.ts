@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { runCell } from './cell-run.js';
-import { benchCharts, formatCount, pngRenderer } from './charts.js';
+import { benchCharts, formatCount } from './charts.js';
+import { pngRenderer } from '../../shared/chart-render.js';
 import { estimateMemory, gridCells } from './grid.js';
 import { machineInfo, versions } from './machine.js';
 import { requireRoot } from './netns.js';
@@ -66,6 +67,7 @@ export async function runSweep(o: SweepOptions): Promise<BenchRecord> {
         timeoutMs: o.cellTimeoutMs,
         logDir: join(o.out, 'logs', `${spec.method}-d${formatCount(spec.d)}-m${spec.workers}`),
         onRound: (closed) => bar.round(closed),
+        onStage: (stage) => bar.stage(stage),
       });
     }
     record.cells.push(result);

@@ -1,9 +1,12 @@
 // Downloads one URL to a file, verifying its checksum on the way, and only then moves it into place
 // (temporary file, fsync, rename): a failed or corrupt download leaves nothing behind. Unreachable sources
 // are ConnectionErrors, HTTP refusals and checksum mismatches DataErrors, each one line saying what to do.
+// undici's fetch with EnvHttpProxyAgent, not Node's global fetch: that one ignores HTTP(S)_PROXY and NO_PROXY,
+// which machines without direct internet access rely on.
 
 import { createHash } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
+import { EnvHttpProxyAgent, fetch, type Response } from 'undici';
 import { ConnectionError, DataError } from '../../shared/errors.js';
 import { temporaryPathFor } from './atomic-write.js';
 import type { Checksum } from './dataset-sources.js';
@@ -32,10 +35,12 @@ export async function downloadVerified(url: string, destination: string, checksu
     timer = setTimeout(() => abort.abort(), stallTimeoutMs);
   };
   const temporary = temporaryPathFor(destination);
+  // Reads HTTP_PROXY, HTTPS_PROXY and NO_PROXY (and their lower-case forms) now.
+  const dispatcher = new EnvHttpProxyAgent();
   try {
     let response: Response;
     try {
-      response = await fetch(url, { signal: abort.signal, redirect: 'follow' });
+      response = await fetch(url, { signal: abort.signal, redirect: 'follow', dispatcher });
     } catch (error) {
       throw unreachable(url, error, abort.signal.aborted, stallTimeoutMs);
     }
@@ -77,6 +82,7 @@ export async function downloadVerified(url: string, destination: string, checksu
   } finally {
     clearTimeout(timer);
     await rm(temporary, { force: true });
+    await dispatcher.destroy();
   }
 }
 

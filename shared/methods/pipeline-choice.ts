@@ -1,6 +1,7 @@
 // From what the user asked for (a preset, maybe with stages overridden) to a complete pipeline with every
 // number resolved — the form the server sends to workers. "theory" values follow the papers' analyses.
 import { ConfigError } from '../errors.js';
+import { didYouMean } from '../closest-match.js';
 import { NOISE_DISTRIBUTIONS } from '../random/noise-distribution.js';
 import type { Pipeline__Output as Pipeline } from '../proto-types/signps/v1/Pipeline.js';
 import { isMethodName, METHOD_NAMES, PRESETS, type MethodName, type Preset } from './presets.js';
@@ -37,7 +38,7 @@ export interface ResolvedMethod {
 
 export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape): ResolvedMethod {
   if (!isMethodName(choice.method)) {
-    throw new ConfigError(`unknown method "${choice.method}"; choose one of: ${METHOD_NAMES.join(', ')}`);
+    throw new ConfigError(`unknown method "${choice.method}"${didYouMean(choice.method, METHOD_NAMES)}; choose one of: ${METHOD_NAMES.join(', ')}`);
   }
   const preset: Preset = PRESETS[choice.method];
   const aggregatorText = choice.aggregator ?? preset.aggregator;

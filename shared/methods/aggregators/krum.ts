@@ -16,7 +16,7 @@ export const krumAggregator: AggregatorKind = {
       !Number.isInteger(f) || f < 0
         ? `f must be a whole number ≥ 0, got ${f}`
         : workers < 2 * f + 3
-          ? `Krum with f = ${f} needs at least ${2 * f + 3} workers, got ${workers}`
+          ? `Krum with f = ${f} needs at least ${2 * f + 3} workers (M ≥ 2f + 3), got ${workers}: ${fittingF(workers)}`
           : undefined,
   },
   create({ d, parameter: f }) {
@@ -56,4 +56,11 @@ export function multiKrumSelection(inputs: Float32Array[], f: number): number[] 
     [...row].filter((_, b) => b !== a).sort((p, q) => p - q).slice(0, neighbours).reduce((s, v) => s + v, 0),
   );
   return scores.map((score, i) => ({ score, i })).sort((p, q) => p.score - q.score || p.i - q.i).slice(0, m - f).map((e) => e.i);
+}
+
+/** What would work with `workers`: the largest f they allow, or the fewest workers Krum runs with at all. */
+function fittingF(workers: number): string {
+  const largest = Math.floor((workers - 3) / 2);
+  if (largest < 0) return 'Krum needs at least 3 workers';
+  return `with ${workers} workers ${largest === 0 ? 'only f = 0 works' : `f can be 0 to ${largest}`} (--aggregator krum:${largest})`;
 }
