@@ -15,11 +15,12 @@ import type { BackendChoice } from '../problem/training-problem.js';
 import { LocalRunError, runLocal } from './local.js';
 import { dataCommand } from './data-command.js';
 import { benchCommand } from './bench-command.js';
+import { reproduceCommand } from './reproduce-command.js';
 import { formatMethodTable } from './method-table.js';
 import { attackOption, backendOption, byzantineOption, dataDirOption, faultOptions, listenOptions, loggingOptions, runOptions, securityOptions, workerOptions } from './options.js';
 import { integerIn, securityFrom, serverOptionsFrom } from './validate.js';
 
-const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data', 'bench'];
+const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data', 'bench', 'reproduce'];
 const command = SUB_COMMANDS.includes(process.argv[2]) ? `signps ${process.argv[2]}` : 'signps';
 
 async function main(): Promise<void> {
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     )
     .command(dataCommand)
     .command(benchCommand)
+    .command(reproduceCommand)
     .command('methods', 'List the training methods with their stages and bits per coordinate', {}, () => {
       process.stdout.write(formatMethodTable() + '\n');
     })
