@@ -11,7 +11,7 @@ const FIGURES = ['chen-fig1', 'chen-fig2', 'chen-fig3', 'safaryan-fig23', 'safar
 
 async function reproduce(name: string): Promise<{ out: string; data: Record<string, unknown> }> {
   const out = mkdtempSync(join(tmpdir(), `signps-reproduce-${name}-`));
-  const run = await runCli(['reproduce', name, '--quick', '--out', out], 900_000);
+  const run = await runCli(['reproduce', name, '--quick', '--out', out], 1_800_000);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, new RegExp(`signps reproduce ${name}: \\d+ of \\d+ claims hold`));
   assert.match(run.stderr, /\[1\/\d+\] .*: started/, 'progress is shown');

@@ -23,11 +23,11 @@ export const chenFig1: Figure = {
     const scales = quick ? [1, 10] : [1, 3, 10];
     const common = ['--model', 'chen-1d', '--workers', '3', '--rounds', String(rounds), '--lr', String(lr), '--eval-every', '1'];
     const variants = [
-      { label: 'signSGD', id: 'signsgd', flags: ['--method', 'signsgd'] },
-      { label: 'medianSGD', id: 'median', flags: ['--method', 'median'] },
+      { family: 'signSGD', noise: 'b = 0', id: 'signsgd', flags: ['--method', 'signsgd'] },
+      { family: 'medianSGD', noise: 'b = 0', id: 'median', flags: ['--method', 'median'] },
       ...scales.flatMap((b) => [
-        { label: `noisy signSGD b = ${b}`, id: `noisy-signsgd-b${b}`, flags: ['--method', 'noisy-signsgd', '--noise-scale', String(b)] },
-        { label: `noisy medianSGD b = ${b}`, id: `noisy-median-b${b}`, flags: ['--method', 'noisy-median', '--noise-scale', String(b)] },
+        { family: 'signSGD', noise: `b = ${b}`, id: `noisy-signsgd-b${b}`, flags: ['--method', 'noisy-signsgd', '--noise-scale', String(b)] },
+        { family: 'medianSGD', noise: `b = ${b}`, id: `noisy-median-b${b}`, flags: ['--method', 'noisy-median', '--noise-scale', String(b)] },
       ]),
     ];
     const finished = await runs.runAll(variants.map((v) => ({ id: v.id, args: [...v.flags, ...common] })));
@@ -45,7 +45,7 @@ export const chenFig1: Figure = {
         ...thin(abs(xs.get(id)!, MEDIAN_TARGET)).map((p) => ({ ...p, method, series: '|median of gradients|' })),
       ];
     });
-    const gradientValues = variants.flatMap((v) => thin(abs(xs.get(v.id)!, MEAN_TARGET)).map((p) => ({ ...p, method: v.label })));
+    const gradientValues = variants.flatMap((v) => thin(abs(xs.get(v.id)!, MEAN_TARGET)).map((p) => ({ ...p, family: `${v.family} and its noisy variant`, noise: v.noise })));
 
     const claims: Claim[] = [];
     for (const id of ['signsgd', 'median']) {
@@ -94,15 +94,18 @@ export const chenFig1: Figure = {
         {
           name: 'chen-fig1-noise',
           spec: {
-            title: '|∇f| = |mean of the gradients|: noise closes the gap',
+            title: '|∇f| = |mean of the gradients| against the iteration: noise b·ξ closes the gap',
             data: { values: gradientValues },
-            width: 520,
-            height: 240,
-            mark: { type: 'line' },
-            encoding: {
-              x: { field: 'round', type: 'quantitative', title: 'iteration' },
-              y: { field: 'value', type: 'quantitative', title: '|∇f(x)|' },
-              color: { field: 'method', type: 'nominal', title: null, sort: variants.map((v) => v.label) },
+            facet: { column: { field: 'family', type: 'nominal', title: null } },
+            spec: {
+              width: 320,
+              height: 220,
+              mark: { type: 'line', strokeWidth: 1.2 },
+              encoding: {
+                x: { field: 'round', type: 'quantitative', title: 'iteration' },
+                y: { field: 'value', type: 'quantitative', title: '|∇f(x)|' },
+                color: { field: 'noise', type: 'nominal', title: 'noise scale', sort: ['b = 0', ...scales.map((b) => `b = ${b}`)] },
+              },
             },
           },
         },

@@ -46,9 +46,9 @@ export const chenFig2: Figure = {
       const label = variants.find((v) => v.id === id)!.label;
       return [
         {
-          claim: `${label} ends with higher test accuracy than full-batch signSGD without noise`,
+          claim: `${label} ends with higher test accuracy than full-batch signSGD without noise (by a point or more)`,
           measured: `${pct(accuracy(id))} vs ${pct(accuracy('full-batch'))}`,
-          holds: accuracy(id) > accuracy('full-batch'),
+          holds: accuracy(id) >= accuracy('full-batch') + 0.01,
         },
         {
           claim: `${label} ends with lower training loss than full-batch signSGD without noise`,

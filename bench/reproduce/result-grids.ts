@@ -10,7 +10,12 @@ const QUICK_ROUNDS = 60;
 function quickGrid(grid: Grid, rows: string[], columns: string[]): Grid {
   const keep = (run: Run) => rows.includes(run.id.split('__')[0]) && columns.includes(run.column);
   const shorten = (args: string[]) => args.map((arg, i) => (args[i - 1] === '--rounds' ? String(QUICK_ROUNDS) : arg));
-  return { ...grid, columns, runs: grid.runs.filter(keep).map((run) => ({ ...run, args: shorten(run.args) })) };
+  return {
+    ...grid,
+    title: grid.title.replace(/\d+ rounds/, `${QUICK_ROUNDS} rounds (--quick)`),
+    columns,
+    runs: grid.runs.filter(keep).map((run) => ({ ...run, args: shorten(run.args) })),
+  };
 }
 
 async function runGrid(grid: Grid, runs: TrainingRuns): Promise<{ accuracy: (row: string, column: string) => number | undefined; finished: FinishedRun[] }> {
@@ -29,7 +34,7 @@ function gridChart(name: string, grid: Grid, finished: FinishedRun[], columnTitl
     spec: {
       title: grid.title,
       data: { values },
-      width: 120 * grid.columns.length,
+      width: 200 * grid.columns.length,
       height: 260,
       mark: 'bar',
       encoding: {
@@ -71,7 +76,7 @@ export const heterogeneityGrid: Figure = {
     return {
       charts: [gridChart('heterogeneity-grid', grid, finished, 'partition')],
       data: { accuracy: grid.runs.map((run, i) => ({ row: run.id.split('__')[0], column: run.column, accuracy: finished[i].summary.evaluation.testAccuracy })) },
-      settings: [grid.title + (quick ? ` (--quick: ${QUICK_ROUNDS} rounds)` : '') + '.', 'The runs of `node dist/bench/results-grid.js heterogeneity`; each method at its preset γ.'],
+      settings: [grid.title + '.', 'The runs of `node dist/bench/results-grid.js heterogeneity`; each method at its preset γ.'],
       departures: [
         'Fashion-MNIST with an MLP, not the paper\'s MNIST/CIFAR-10 networks; 300 rounds.',
         ...(quick ? [`--quick: sgd, signsgd and median only, iid and label-skew:2 only, ${QUICK_ROUNDS} rounds.`] : []),
@@ -112,7 +117,7 @@ export const byzantineGrid: Figure = {
     return {
       charts: [gridChart('byzantine-grid', grid, finished, 'attack (2 of 7 workers)')],
       data: { accuracy: grid.runs.map((run, i) => ({ row: run.id.split('__')[0], column: run.column, accuracy: finished[i].summary.evaluation.testAccuracy })) },
-      settings: [grid.title + (quick ? ` (--quick: ${QUICK_ROUNDS} rounds)` : '') + '.', 'The runs of `node dist/bench/results-grid.js byzantine`.'],
+      settings: [grid.title + '.', 'The runs of `node dist/bench/results-grid.js byzantine`.'],
       departures: [
         'Which shards the attackers hold follows join order, and `--attack random` seeds its noise with the process id, so this grid is not bit-for-bit repeatable.',
         ...(quick ? [`--quick: sgd, signsgd and median only, three attacks, ${QUICK_ROUNDS} rounds.`] : []),

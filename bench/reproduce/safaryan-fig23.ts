@@ -66,13 +66,13 @@ export const safaryanFig23: Figure = {
       points: finished[i].rounds.flatMap((r) => (r.evaluation ? [{ mb: r.uplinkBytes / 1e6, accuracy: r.evaluation.testAccuracy, loss: r.meanLoss }] : [])),
     }));
     const curve = (batching: string, method: string) => curves.find((c) => c.batching.id === batching && c.method === method)!.points;
-    /** Test accuracy at the last evaluation within `mb` megabytes. */
+    /** Test accuracy at the last evaluation within `mb` megabytes (NaN before the first). */
     const accuracyAt = (batching: string, method: string, mb: number) => {
       const within = curve(batching, method).filter((p) => p.mb <= mb + 1e-9);
-      return within.length ? within[within.length - 1].accuracy : 0;
+      return within.length ? within[within.length - 1].accuracy : Number.NaN;
     };
-    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-    const early = budgetMb / 10;
+    const pct = (x: number) => (Number.isNaN(x) ? 'not evaluated yet' : `${(100 * x).toFixed(1)}%`);
+    const early = budgetMb / 4;
     const claims: Claim[] = batchings.flatMap((b) => [
       {
         claim: `${b.label}: early in training (first ${early} MB) signSGD is ahead of SGD in accuracy per MB`,

@@ -1,7 +1,7 @@
 // The training behind a figure: real `signps local` runs (a server and M worker processes talking gRPC), a few
 // at a time, each in its own directory, with progress on standard error. A run's rounds come back from its
 // metrics.jsonl and its totals from summary.json, exactly as a user would read them.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,6 +34,7 @@ export class TrainingRuns {
   private finished = 0;
   private total = 0;
   readonly commands: string[] = [];
+  private readonly running = new Set<ChildProcess>();
 
   constructor(
     private readonly directory: string,
@@ -52,7 +53,14 @@ export class TrainingRuns {
         results[index] = await this.runOne(runs[index]);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.parallel, runs.length) }, lane));
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.parallel, runs.length) }, lane));
+    } catch (error) {
+      // One failed: the figure cannot be drawn, so the others stop too (`signps local` stops its server and workers).
+      next = runs.length;
+      for (const child of this.running) child.kill('SIGTERM');
+      throw error;
+    }
     return results;
   }
 
@@ -83,6 +91,7 @@ export class TrainingRuns {
   private spawnRun(args: string[], id: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      this.running.add(child);
       let errors = '';
       child.stderr.on('data', (chunk: Buffer) => (errors += chunk));
       createInterface({ input: child.stdout }).on('line', (line) => {
@@ -91,6 +100,7 @@ export class TrainingRuns {
       });
       child.on('error', reject);
       child.on('exit', (code, signal) => {
+        this.running.delete(child);
         if (code === 0) return resolve();
         const lastLine = errors.trim().split('\n').filter((l) => l.trim()).slice(-1)[0] ?? `exited with ${signal ?? `code ${code}`}`;
         reject(new TrainingRunError(`run ${id} failed: ${lastLine.replace(/^signps local: /, '')}`));
