@@ -12,7 +12,7 @@ const reproduceOptions = {
   quick: { type: 'boolean', default: false, describe: 'A reduced run (minutes; what the tests run) instead of the paper\'s settings' },
   out: { type: 'string', describe: 'Directory for the figure (SVG, PNG), data.json, page.md and the runs (default: runs/reproduce/NAME)' },
   'data-dir': { type: 'string', describe: 'Where data sets that are not embedded live (CIFAR-10 for chen-fig3, the full MNIST)' },
-  'budget-mb': { type: 'number', describe: 'safaryan-fig23: the communication budget, MB sent up by all workers together (default 100; --quick 8)' },
+  'budget-mb': { type: 'number', describe: 'safaryan-fig23: the communication budget, MB sent up by all workers together (default 100; --quick 4)' },
   parallel: { type: 'number', default: 2, describe: 'Training runs at once (each is a server and its workers)' },
 } as const;
 

@@ -45,7 +45,7 @@ function page(figure: Figure, outcome: FigureOutcome, commands: string[], reprod
     `# ${figure.source}: ${figure.title}`,
     '',
     `Reproduced by \`${reproduceCommand}\` on ${new Date().toISOString().slice(0, 10)}. ` +
-      `${agreed} of ${outcome.claims.length} of the paper's claims hold here.`,
+      `${agreed} of the ${outcome.claims.length} claims below hold here.`,
     '',
     ...outcome.charts.map(({ name }) => `![${name}](${name}.${imageKind})`),
     '',

@@ -5,19 +5,13 @@
 import { payloadBytes } from '../../shared/codec/wire-format.js';
 import { PRESETS, type MethodName } from '../../shared/methods/presets.js';
 import { compressorNamed } from '../../shared/methods/stage-registry.js';
-import { parseModelSpec } from '../../problem/models/registry.js';
 import type { Claim, Figure } from './figure.js';
 
-const MODEL = 'mlp:128';
+const HIDDEN = 128;
+const MODEL = `mlp:${HIDDEN}`;
 const BATCH = 128;
-
-/** Parameters of a 784-input, 10-class MLP with these hidden widths (weights and biases). */
-function mlpParameterCount(spec: string): number {
-  const parsed = parseModelSpec(spec);
-  if (parsed.family !== 'mlp') throw new Error(`${spec} is not an MLP`);
-  const widths = [784, ...parsed.hiddenSizes, 10];
-  return widths.slice(1).reduce((sum, width, i) => sum + widths[i] * width + width, 0);
-}
+/** Weights and biases of MLP 784-HIDDEN-10; checked against each run's own count below. */
+const PARAMETERS = 784 * HIDDEN + HIDDEN + HIDDEN * 10 + 10;
 
 /** Rounds one worker can run within `budgetMb` of uplink payload. */
 export function roundsWithin(method: MethodName, budgetMb: number, d: number): number {
@@ -37,7 +31,7 @@ export const safaryanFig23: Figure = {
     'batches test accuracy stops improving in the second half while training accuracy still grows.',
   async reproduce({ quick, budgetMb: requested }, runs) {
     const budgetMb = requested ?? (quick ? 4 : 100);
-    const d = mlpParameterCount(MODEL);
+    const d = PARAMETERS;
     const methods: MethodName[] = ['signsgd', 'sgd'];
     const batchings = [
       { id: 'split', label: 'split batches (Fig. 2)', partition: 'split-halves' },
@@ -61,6 +55,9 @@ export const safaryanFig23: Figure = {
       }),
     );
     const finished = await runs.runAll(plan.map((p) => p.run));
+    for (const run of finished) {
+      if (run.summary.parameterCount !== d) throw new Error(`${run.id} trained ${run.summary.parameterCount} parameters, not the ${d} its round count assumed`);
+    }
     const curves = plan.map((p, i) => ({
       ...p,
       points: finished[i].rounds.flatMap((r) => (r.evaluation ? [{ mb: r.uplinkBytes / 1e6, accuracy: r.evaluation.testAccuracy, loss: r.meanLoss }] : [])),
