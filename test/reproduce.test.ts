@@ -15,6 +15,9 @@ async function reproduce(name: string): Promise<{ out: string; data: Record<stri
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, new RegExp(`signps reproduce ${name}: \\d+ of \\d+ claims hold`));
   assert.match(run.stderr, /\[1\/\d+\] .*: started/, 'progress is shown');
+  const started = run.stderr.match(/: started$/gm)?.length ?? 0;
+  const roundLines = run.stderr.match(/: round \d+\/\d+$/gm)?.length ?? 0;
+  assert.ok(roundLines > 0 && roundLines <= 10 * started, `about ten progress lines a run: ${roundLines} for ${started} runs`);
   for (const file of ['page.md', 'data.json', `${name}.svg`, `${name}.png`]) {
     assert.ok(existsSync(join(out, file)) && statSync(join(out, file)).size > 100, `${file} written`);
   }

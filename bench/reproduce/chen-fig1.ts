@@ -96,7 +96,7 @@ export const chenFig1: Figure = {
           spec: {
             title: '|∇f| = |mean of the gradients| against the iteration: noise b·ξ closes the gap',
             data: { values: gradientValues },
-            facet: { column: { field: 'family', type: 'nominal', title: null } },
+            facet: { column: { field: 'family', type: 'nominal', title: null, sort: ['signSGD and its noisy variant', 'medianSGD and its noisy variant'] } },
             spec: {
               width: 320,
               height: 220,

@@ -69,7 +69,6 @@ export class TrainingRuns {
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     const rounds = Number(flagValue(run.args, '--rounds') ?? 300);
-    // About ten progress lines per run, whatever its length.
     const args = ['local', ...run.args, '--log-every', String(Math.max(1, Math.ceil(rounds / 10))), '--out', out];
     const command = ['signps', ...args].map(shellQuote).join(' ');
     this.commands.push(command);
@@ -94,9 +93,15 @@ export class TrainingRuns {
       this.running.add(child);
       let errors = '';
       child.stderr.on('data', (chunk: Buffer) => (errors += chunk));
+      // The server logs progress at every evaluation too (every round for the analytic figures): show tenths only.
+      let shownTenth = 0;
       createInterface({ input: child.stdout }).on('line', (line) => {
         const progress = parseProgress(line);
-        if (progress) this.say(`  ${id}: round ${progress.round}/${progress.of}`);
+        const tenth = progress ? Math.floor((10 * progress.round) / progress.of) : 0;
+        if (progress && tenth > shownTenth) {
+          shownTenth = tenth;
+          this.say(`  ${id}: round ${progress.round}/${progress.of}`);
+        }
       });
       child.on('error', reject);
       child.on('exit', (code, signal) => {
