@@ -18,7 +18,7 @@ export const chenFig3: Figure = {
   check({ dataDir }) {
     if (findDataset('cifar10', dataDir) === undefined) {
       throw new DataError(
-        `chen-fig3 trains on CIFAR-10, which is not ${dataDir === undefined ? 'given' : `in ${dataDir}`}: pass --data-dir DIR holding cifar-10-batches-bin ` +
+        `chen-fig3 trains on CIFAR-10, ${dataDir === undefined ? 'read from files' : `which is not in ${dataDir}`}: pass --data-dir DIR holding cifar-10-batches-bin ` +
           '(`signps data fetch cifar10 --to DIR` on a machine with internet access)',
       );
     }
