@@ -14,7 +14,7 @@ const BATCH = 128;
 const PARAMETERS = 784 * HIDDEN + HIDDEN + HIDDEN * 10 + 10;
 
 /** Rounds one worker can run within `budgetMb` of uplink payload. */
-export function roundsWithin(method: MethodName, budgetMb: number, d: number): number {
+function roundsWithin(method: MethodName, budgetMb: number, d: number): number {
   const perRound = payloadBytes(compressorNamed(PRESETS[method].compressor).uplink, d, 1);
   return Math.max(1, Math.floor((budgetMb * 1e6) / perRound));
 }
