@@ -2,7 +2,7 @@
 // at a time, each in its own directory, with progress on standard error. A run's rounds come back from its
 // metrics.jsonl and its totals from summary.json, exactly as a user would read them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +75,7 @@ export class TrainingRuns {
     const number = ++this.started;
     this.say(`[${number}/${this.total}] ${run.id}: started`);
     const begun = performance.now();
-    await this.spawnRun(args, run.id);
+    await this.spawnRun(args, run.id, out);
     this.finished += 1;
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
     const roundRecords = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
@@ -87,7 +87,7 @@ export class TrainingRuns {
     return { id: run.id, command, rounds: roundRecords, summary };
   }
 
-  private spawnRun(args: string[], id: string): Promise<void> {
+  private spawnRun(args: string[], id: string, out: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       this.running.add(child);
@@ -107,8 +107,11 @@ export class TrainingRuns {
       child.on('exit', (code, signal) => {
         this.running.delete(child);
         if (code === 0) return resolve();
-        const lastLine = errors.trim().split('\n').filter((l) => l.trim()).slice(-1)[0] ?? `exited with ${signal ?? `code ${code}`}`;
-        reject(new TrainingRunError(`run ${id} failed: ${lastLine.replace(/^signps local: /, '')}`));
+        writeFileSync(join(out, 'stderr.log'), errors);
+        // The last line that says something: not the stack of a crash, nor the Node.js version printed after it.
+        const telling = errors.split('\n').filter((l) => l.trim() && !/^\s+at |^Node\.js v/.test(l));
+        const reason = telling.at(-1)?.replace(/^signps local: /, '') ?? `exited with ${signal ?? `code ${code}`}`;
+        reject(new TrainingRunError(`run ${id} failed: ${reason} (its output: ${join(out, 'stderr.log')})`));
       });
     });
   }
