@@ -6,6 +6,7 @@
 //
 // Options: --out DIR (relative to the repository root; default runs/results/<grid>; each run writes
 // summary.json and metrics.jsonl under DIR/<row>), --only SUBSTRING (run only the rows whose id contains it).
+// `signps reproduce heterogeneity-grid|byzantine-grid` imports the grids from here to draw them.
 // Progress goes to stderr, the tables to stdout, and a copy of the tables to DIR/table.md
 // (DIR/table-only-<SUBSTRING>.md with --only). Runs are deterministic for a seed (seeded workers, seeded tie
 // coins, aggregation in worker order), with two exceptions in the Byzantine grid: shards go to workers in join
@@ -14,9 +15,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, runCli } from '../test/support/cli.js';
 
-interface Run {
+export interface Run {
   /** Unique, used as the run's directory name. */
   id: string;
   /** Row label (method and any override) and column label (partition or attack). */
@@ -39,7 +41,7 @@ interface Result {
   error?: string;
 }
 
-interface Grid {
+export interface Grid {
   title: string;
   columns: string[];
   runs: Run[];
@@ -49,7 +51,7 @@ interface Grid {
 
 const RUN_TIMEOUT_MS = 600_000;
 
-function heterogeneity(): Grid {
+export function heterogeneity(): Grid {
   const common = ['--dataset', 'fashion-mnist', '--workers', '5', '--rounds', '300', '--batch-size', '64', '--model', 'mlp:128', '--eval-every', '0'];
   const partitions = ['iid', 'label-skew:2', 'dirichlet:0.1'];
   // Each method at its preset step size; two extra rows show the knobs that matter on this data: a noise scale b
@@ -77,7 +79,7 @@ function heterogeneity(): Grid {
   return { title: 'Fashion-MNIST (60,000 train / 10,000 test), 5 workers, MLP 784-128-10, 300 rounds, batch 64 per worker', columns: partitions, runs, showBytes: true };
 }
 
-function byzantine(): Grid {
+export function byzantine(): Grid {
   const common = ['--dataset', 'mnist', '--workers', '7', '--rounds', '150', '--batch-size', '64', '--model', 'mlp:128', '--eval-every', '0'];
   const attacks = ['none', 'scaled:-10', 'sign-flip', 'random'];
   const rows: Array<{ row: string; id: string; flags: string[] }> = [
@@ -101,7 +103,7 @@ function byzantine(): Grid {
   return { title: 'embedded MNIST (8,004 train / 1,996 test), 7 workers of which 2 Byzantine, MLP 784-128-10, 150 rounds, batch 64 per worker', columns: attacks, runs, showBytes: false };
 }
 
-const GRIDS: Record<string, () => Grid> = { heterogeneity, byzantine };
+export const GRIDS: Record<string, () => Grid> = { heterogeneity, byzantine };
 
 function parseArgs(argv: string[]): { grid: string; out: string; only?: string } {
   const grid = argv[0];
@@ -240,4 +242,5 @@ async function main(): Promise<void> {
   if (results.some((r) => r.code !== 0)) process.exitCode = 1;
 }
 
-await main();
+// Run as a script, not when imported for its grids.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

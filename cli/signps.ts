@@ -16,6 +16,7 @@ import { LocalRunError, LocalRunInterrupted, runLocal } from './local.js';
 import { dataCommand } from './data-command.js';
 import { benchCommand } from './bench-command.js';
 import { plotCommand } from './plot-command.js';
+import { reproduceCommand } from './reproduce-command.js';
 import { formatMethodTable } from './method-table.js';
 import { commandOptions } from './options.js';
 import { screenEnvironment } from './environment-settings.js';
@@ -23,7 +24,7 @@ import { FLAGS_BY_COMMAND } from './command-flags.js';
 import { usageMessage } from './usage-message.js';
 import { integerIn, securityFrom, serverOptionsFrom } from './validate.js';
 
-const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data', 'bench', 'plot'];
+const SUB_COMMANDS = ['local', 'server', 'worker', 'methods', 'data', 'bench', 'plot', 'reproduce'];
 const command = SUB_COMMANDS.includes(process.argv[2]) ? `signps ${process.argv[2]}` : 'signps';
 
 async function main(): Promise<void> {
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     .command(dataCommand)
     .command(benchCommand)
     .command(plotCommand)
+    .command(reproduceCommand)
     .command('methods', 'List the training methods with their stages and bits per coordinate', {}, () => {
       process.stdout.write(formatMethodTable() + '\n');
     })

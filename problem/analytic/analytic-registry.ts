@@ -1,4 +1,4 @@
-// The analytic problems by model name (`--model chen-1d`, `safaryan-2d:0.5`, `rosenbrock:10,1`).
+// The analytic problems by model name (`--model chen-1d`, `safaryan-2d:0.5`, `rosenbrock:10,1,-1`).
 import type { TrainingProblem } from '../training-problem.js';
 import { chen1d } from './chen-1d.js';
 import { rosenbrock } from './rosenbrock.js';
@@ -14,7 +14,7 @@ const ANALYTIC = {
 
 export const ANALYTIC_MODELS_HELP =
   'chen-1d[:A1,A2,…] (Chen et al.\'s 1-D example, one target per worker) | safaryan-2d[:EPSILON] (the 2-D ' +
-  'counterexample, 2 workers) | rosenbrock[:D,NU] (noisy Rosenbrock) | synthetic:D (random gradients, no compute: ' +
+  'counterexample, 2 workers) | rosenbrock[:D,NU,START] (noisy Rosenbrock, every coordinate starting at START) | synthetic:D (random gradients, no compute: ' +
   'for `signps bench`); these ignore --dataset';
 
 export function isAnalyticModel(spec: string): boolean {

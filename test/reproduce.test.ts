@@ -1,0 +1,85 @@
+// `signps reproduce`: the cheap analytic figures in their --quick form, each over real server and worker processes,
+// checked from the data behind the figure (data.json), not from the verdicts the command prints; and the refusals.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './support/cli.js';
+
+const FIGURES = ['chen-fig1', 'chen-fig2', 'chen-fig3', 'safaryan-fig23', 'safaryan-fig4', 'safaryan-counterexample', 'heterogeneity-grid', 'byzantine-grid'];
+
+async function reproduce(name: string): Promise<{ out: string; data: Record<string, unknown> }> {
+  const out = mkdtempSync(join(tmpdir(), `signps-reproduce-${name}-`));
+  const run = await runCli(['reproduce', name, '--quick', '--out', out], 1_800_000);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, new RegExp(`signps reproduce ${name}: \\d+ of \\d+ claims hold`));
+  assert.match(run.stderr, /\[1\/\d+\] .*: started/, 'progress is shown');
+  const started = run.stderr.match(/: started$/gm)?.length ?? 0;
+  const roundLines = run.stderr.match(/: round \d+\/\d+$/gm)?.length ?? 0;
+  assert.ok(roundLines > 0 && roundLines <= 10 * started, `about ten progress lines a run: ${roundLines} for ${started} runs`);
+  for (const file of ['page.md', 'data.json', `${name}.svg`, `${name}.png`]) {
+    assert.ok(existsSync(join(out, file)) && statSync(join(out, file)).size > 100, `${file} written`);
+  }
+  assert.deepEqual([...readFileSync(join(out, `${name}.png`)).subarray(1, 4)], [...Buffer.from('PNG')]);
+  const page = readFileSync(join(out, 'page.md'), 'utf8');
+  assert.match(page, /\| the paper \| here \|/);
+  assert.match(page, /signps local /, 'the page lists the runs\' commands');
+  return { out, data: JSON.parse(readFileSync(join(out, 'data.json'), 'utf8')) as Record<string, unknown> };
+}
+
+test('--list names every figure; an unknown one or CIFAR-10 without --data-dir is refused in one line', async () => {
+  const list = await runCli(['reproduce', '--list']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.deepEqual(list.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]), FIGURES);
+
+  const unknown = await runCli(['reproduce', 'chen-fig9']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^signps reproduce: no figure "chen-fig9"; .*chen-fig1/);
+  assert.equal(unknown.stderr.trim().split('\n').length, 1);
+
+  const cifar = await runCli(['reproduce', 'chen-fig3', '--quick', '--data-dir', mkdtempSync(join(tmpdir(), 'signps-empty-'))]);
+  assert.equal(cifar.code, 1);
+  assert.match(cifar.stderr, /^signps reproduce: chen-fig3 trains on CIFAR-10, which is not in .*--data-dir DIR/);
+  assert.equal(cifar.stderr.trim().split('\n').length, 1);
+});
+
+test('a Rosenbrock start point that is not a number is refused in one line', async () => {
+  const run = await runCli(['local', '--model', 'rosenbrock:10,1,minus-one', '--rounds', '1', '--workers', '1']);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /rosenbrock:D,NU,START needs .* a finite START/);
+});
+
+test("chen-fig1 --quick: signSGD and medianSGD keep |∇f| ≥ 2; the noisy variants get closer as b grows", async () => {
+  const { data } = await reproduce('chen-fig1');
+  const gap = data.gradientNormAtTail as Record<string, number>;
+  assert.ok(gap.signsgd >= 2 && gap.median >= 2, JSON.stringify(gap));
+  assert.ok(gap['noisy-signsgd-b10'] <= gap.signsgd / 5, JSON.stringify(gap));
+  assert.ok(gap['noisy-median-b10'] <= gap.median / 2, JSON.stringify(gap));
+  assert.ok(gap['noisy-signsgd-b10'] < gap['noisy-signsgd-b1'] && gap['noisy-median-b10'] < gap['noisy-median-b1'], JSON.stringify(gap));
+});
+
+test('safaryan-counterexample --quick: signSGD with sign(0) = 0 stays on the line, with a coin it leaves it, SSDM reaches 0', async () => {
+  const { out, data } = await reproduce('safaryan-counterexample');
+  const departure = data.largestLineDeparture as Record<string, number>;
+  const distance = data.finalDistanceToOrigin as Record<string, number>;
+  assert.ok(departure['signsgd-ternary'] < 1e-4, JSON.stringify(departure));
+  assert.ok(distance['signsgd-ternary'] > 1, JSON.stringify(distance));
+  assert.ok(departure['signsgd-coin'] > 0.01, JSON.stringify(departure));
+  assert.ok(distance.ssdm < 0.1, JSON.stringify(distance));
+  assert.match(readFileSync(join(out, 'page.md'), 'utf8'), /vote-ternary/);
+});
+
+test('safaryan-fig4 --quick: more nodes converge faster on Rosenbrock; 2l−1 and 2l nodes alike', async () => {
+  const { data } = await reproduce('safaryan-fig4');
+  const meanF = data.meanF as Record<string, Record<string, number>>;
+  for (const schedule of ['constant', 'inv-sqrt']) {
+    const f = meanF[schedule];
+    assert.ok((f[3] + f[4]) / 2 < (f[1] + f[2]) / 2, `${schedule}: ${JSON.stringify(f)}`);
+    for (const [odd, even] of [[1, 2], [3, 4]]) {
+      const ratio = f[odd] / f[even];
+      assert.ok(ratio > 0.8 && ratio < 1.25, `${schedule}: ${odd} and ${even} nodes: ${JSON.stringify(f)}`);
+    }
+  }
+  assert.ok(meanF.constant[4] < 0.8 * meanF.constant[1], JSON.stringify(meanF.constant));
+});
