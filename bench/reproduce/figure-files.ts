@@ -1,10 +1,10 @@
-// A reproduced figure on disk: each chart as SVG (Vega-Lite, rendered headless by Vega) and PNG (resvg), the
+// A reproduced figure on disk: each chart as SVG and PNG (shared/chart-render.ts), the
 // data behind them (data.json), and a Markdown page with the paper's description beside ours, the claims as
 // measured, and every command that produced the runs.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { pngRenderer } from '../comm/charts.js';
+import { pngRenderer, renderSvg } from '../../shared/chart-render.js';
 import type { Figure, FigureOutcome } from './figure.js';
 
 export interface WrittenFigure {
@@ -16,12 +16,10 @@ export interface WrittenFigure {
 }
 
 export async function writeFigure(figure: Figure, outcome: FigureOutcome, commands: string[], reproduceCommand: string, out: string): Promise<WrittenFigure> {
-  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const png = pngRenderer();
   const written: WrittenFigure = { page: join(out, 'page.md'), svgs: [], pngs: [], pngProblem: typeof png === 'string' ? png : undefined };
   for (const { name, spec } of outcome.charts) {
-    const view = new vega.View(vega.parse(compile({ ...spec, config: CHART_CONFIG } as TopLevelSpec).spec), { renderer: 'none' });
-    const svg = await view.toSVG();
+    const svg = await renderSvg({ ...spec, config: CHART_CONFIG } as TopLevelSpec);
     const svgPath = join(out, `${name}.svg`);
     writeFileSync(svgPath, svg);
     written.svgs.push(svgPath);
