@@ -50,9 +50,12 @@ function parseRound(line: string, where: string): SavedRound {
   return round;
 }
 
+/** Where a run's files went and when: they differ between any two runs and say nothing about the training. */
+const BOOKKEEPING = new Set(['checkpointDir', 'host', 'port', 'dataDir']);
+
 function readSettings(directory: string): Record<string, string> {
   const config = readJson(join(directory, 'config.json'));
-  if (config) return flatten(config);
+  if (config) return trainingSettings(config);
   const summary = readJson(join(directory, 'summary.json')) ?? {};
   return Object.fromEntries(SUMMARY_SETTINGS.filter((key) => summary[key] !== undefined).map((key) => [key, String(summary[key])]));
 }
@@ -65,6 +68,22 @@ function readJson(path: string): Record<string, unknown> | undefined {
   } catch {
     throw new DataError(`${path} is not valid JSON; is the file truncated?`);
   }
+}
+
+/**
+ * config.json's sections that shape the training (`run`, then `server` and `local` where a name is not taken),
+ * flat and without their section's prefix; the run id, start time, software and resumes are left out.
+ */
+function trainingSettings(config: Record<string, unknown>): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const section of ['run', 'server', 'local']) {
+    const values = config[section];
+    if (values === null || typeof values !== 'object' || Array.isArray(values)) continue;
+    for (const [key, value] of Object.entries(flatten(values as Record<string, unknown>))) {
+      if (!BOOKKEEPING.has(key) && !(key in settings)) settings[key] = value;
+    }
+  }
+  return settings;
 }
 
 /** Nested objects become dotted keys ("method.lr"); arrays and scalars become text. */
@@ -84,7 +103,9 @@ function flatten(value: Record<string, unknown>, prefix = ''): Record<string, st
  */
 export function runLabels(runs: SavedRun[]): string[] {
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.settings)))];
-  const differing = keys.filter((key) => new Set(runs.map((r) => r.settings[key])).size > 1);
+  const differs = (key: string) => new Set(runs.map((r) => r.settings[key])).size > 1;
+  // A different method implies a different pipeline: its stages are what the method's name already says.
+  const differing = keys.filter((key) => differs(key) && !(key.startsWith('pipeline.') && differs('method')));
   const shown = differing.length > 0 ? differing : keys.filter((key) => key === 'method' || key.endsWith('.method')).slice(0, 1);
   const labels = runs.map((r) => shown.map((key) => `${key}=${r.settings[key] ?? '–'}`).join(' ') || r.name);
   return labels.map((label, i) => (labels.indexOf(label) !== labels.lastIndexOf(label) ? `${label} (${runs[i].name})` : label));

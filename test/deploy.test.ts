@@ -713,6 +713,11 @@ test('compose monitoring profile: Prometheus scrapes the server\'s /metrics; Gra
   assert.ok(signps, 'a signps scrape job');
   assert.equal(signps.metrics_path, '/metrics');
   assert.deepEqual(record(list(signps.static_configs, 'static_configs')[0], 'static config').targets, [`server:${dashboard.port}`]);
+  // The server asks /metrics beyond loopback for the token: Prometheus sends the run's token secret as a bearer token.
+  const authorization = record(signps.authorization, 'signps.authorization');
+  assert.equal(authorization.type, 'Bearer');
+  assert.deepEqual(record(services.prometheus, 'prometheus').secrets, ['signps_token']);
+  assert.equal(authorization.credentials_file, '/run/secrets/signps_token');
 
   const [provisioned] = readYaml('docker/monitoring/grafana/provisioning/datasources/prometheus.yml');
   const source = record(list(record(provisioned, 'datasources file').datasources, 'datasources')[0], 'data source');

@@ -32,7 +32,8 @@ test('signps plot overlays saved runs, each labelled by its settings, in SVG and
   // The last point of each run's accuracy line is the accuracy its summary reports, in percent.
   for (const [method, out] of Object.entries(runs)) {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { evaluation: { testAccuracy: number } };
-    const shown = new RegExp(`round: 8; test accuracy \\(%\\): ([0-9.]+); run: method=${method}"`).exec(svg);
+    // Labelled by what differs between the two runs: the method and its default step size.
+    const shown = new RegExp(`round: 8; test accuracy \\(%\\): ([0-9.]+); run: method=${method} learningRate=[0-9.]+"`).exec(svg);
     assert.ok(shown, `a point for ${method} at round 8`);
     assert.ok(Math.abs(Number(shown[1]) - 100 * summary.evaluation.testAccuracy) < 1e-6, `${method}: ${shown[1]}`);
   }
