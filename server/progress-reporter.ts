@@ -68,7 +68,7 @@ export class ProgressReporter {
     const { uplinkBytes, downlinkBytes } = this.runTraffic();
     const roundRecord: RoundRecord = {
       round: closed.round,
-      elapsedMs: record.carried.elapsedMs + now - this.startedAt,
+      elapsedMs: record.carried.elapsedMs + (now - this.startedAt),
       meanLoss: closed.meanLoss,
       uplinkBytes,
       downlinkBytes,
@@ -110,7 +110,7 @@ export class ProgressReporter {
       parameterCount: config.parameterCount,
       evaluation: evaluation.metrics,
       headline: evaluation.headline,
-      trainingSeconds: (record.carried.elapsedMs + (this.lastCloseAt ?? 0) - (this.startedAt ?? 0)) / 1000,
+      trainingSeconds: (record.carried.elapsedMs + ((this.lastCloseAt ?? 0) - (this.startedAt ?? 0))) / 1000,
       medianRoundMs: median([...record.carried.roundMs, ...this.roundMs]),
       uplinkPayloadBytes: uplinkBytes,
       downlinkPayloadBytes: downlinkBytes,
