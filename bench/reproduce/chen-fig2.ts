@@ -4,6 +4,7 @@
 import { DataError } from '../../shared/errors.js';
 import { findDataset } from '../../problem/data/dataset-locations.js';
 import type { Claim, Figure } from './figure.js';
+import { panelChart } from './panel-chart.js';
 import { format } from './series.js';
 
 export const chenFig2: Figure = {
@@ -61,22 +62,7 @@ export const chenFig2: Figure = {
       charts: [
         {
           name: 'chen-fig2',
-          spec: {
-            title: 'MNIST, 5 workers holding 2 classes each',
-            data: { values },
-            facet: { column: { field: 'panel', type: 'nominal', title: null } },
-            resolve: { scale: { y: 'independent' } },
-            spec: {
-              width: 320,
-              height: 220,
-              mark: { type: 'line', point: { size: 10 } },
-              encoding: {
-                x: { field: 'round', type: 'quantitative', title: 'iteration' },
-                y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-                color: { field: 'method', type: 'nominal', title: null, sort: variants.map((v) => v.label), legend: { orient: 'bottom', columns: 2 } },
-              },
-            },
-          },
+          spec: panelChart('MNIST, 5 workers holding 2 classes each', values, variants.map((v) => v.label)),
         },
       ],
       data: {

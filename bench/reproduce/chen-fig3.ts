@@ -4,6 +4,7 @@
 import { DataError } from '../../shared/errors.js';
 import { findDataset } from '../../problem/data/dataset-locations.js';
 import type { Claim, Figure } from './figure.js';
+import { panelChart } from './panel-chart.js';
 import { format } from './series.js';
 
 export const chenFig3: Figure = {
@@ -61,22 +62,7 @@ export const chenFig3: Figure = {
       charts: [
         {
           name: 'chen-fig3',
-          spec: {
-            title: `CIFAR-10, 5 workers, step decay ${decay.slice(5)}`,
-            data: { values },
-            facet: { column: { field: 'panel', type: 'nominal', title: null } },
-            resolve: { scale: { y: 'independent' } },
-            spec: {
-              width: 320,
-              height: 220,
-              mark: { type: 'line', point: { size: 10 } },
-              encoding: {
-                x: { field: 'round', type: 'quantitative', title: 'iteration' },
-                y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-                color: { field: 'method', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2 } },
-              },
-            },
-          },
+          spec: panelChart(`CIFAR-10, 5 workers, step decay ${decay.slice(5)}`, values),
         },
       ],
       data: { testAccuracy: Object.fromEntries(variants.map((v) => [v.id, accuracy(v.id)])) },
