@@ -18,7 +18,7 @@ const cli = (args: string[], env: Record<string, string> = {}) => runProcess(pro
 test('mistyped commands, flags and methods get a "did you mean"; plain signps lists every command', async () => {
   const plain = await runCli([]);
   assert.equal(plain.code, 2);
-  assert.match(plain.stderr, /^signps: name a command: local, server, worker, methods, data, bench or plot;/);
+  assert.match(plain.stderr, /^signps: name a command: local, server, worker, methods, data, bench, plot or reproduce;/);
   const command = await runCli(['loacl']);
   assert.equal(command.code, 2);
   assert.match(command.stderr, /^signps: unknown command "loacl"; did you mean `signps local`\?/);
