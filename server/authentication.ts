@@ -1,7 +1,8 @@
 // With --token, every call must carry it (gRPC metadata, compared in constant time) before its handler runs,
 // so a call without it is refused before a single payload byte is read.
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { ParameterServerHandlers } from '../shared/proto-types/signps/v1/ParameterServer.js';
+import { statusOfRefusal, TokenRefusedError } from '../shared/protocol-errors.js';
 import { tokenMatches } from '../shared/security.js';
 import { grpcError } from './grpc-error.js';
 import type { RefusalLog } from './refusal-log.js';
@@ -13,7 +14,9 @@ export function requireToken(handlers: ParameterServerHandlers, token: string | 
     refusals.warn('token', { peer: call.getPeer() }, 'refused a call without the right token');
     return false;
   };
-  const refusal = () => grpcError(grpc.status.UNAUTHENTICATED, "missing or wrong token; give the worker the server's token (--token or --token-file)");
+  // Logged in allowed(), rate-limited: the status alone goes back.
+  const refused = new TokenRefusedError("missing or wrong token; give the worker the server's token (--token or --token-file)");
+  const refusal = () => grpcError(statusOfRefusal(refused), refused.message);
   return {
     Join: (call, callback) => (allowed(call) ? handlers.Join(call, callback) : callback(refusal())),
     PushContribution: (call, callback) => (allowed(call) ? handlers.PushContribution(call, callback) : callback(refusal())),

@@ -21,6 +21,9 @@ export class ContributionRefusedError extends ProtocolError {}
 /** Every data shard already has a worker. */
 export class RunFullError extends ProtocolError {}
 
+/** The call carried no token, or another one than the server's. */
+export class TokenRefusedError extends ProtocolError {}
+
 /** The two ends speak different protocol versions. */
 export class VersionMismatchError extends ProtocolError {}
 
@@ -28,6 +31,7 @@ type RefusalClass = new (message: string) => ProtocolError;
 
 /** Most specific first: a class's status applies to its subclasses unless they have their own row. */
 const REFUSAL_STATUSES: ReadonlyArray<readonly [RefusalClass, grpc.status]> = [
+  [TokenRefusedError, grpc.status.UNAUTHENTICATED],
   [NotThisMemberError, grpc.status.PERMISSION_DENIED],
   [NotAMemberError, grpc.status.NOT_FOUND],
   [StreamAlreadyOpenError, grpc.status.ALREADY_EXISTS],

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { signPayloadBytes, signWordCount } from '../shared/codec/sign-bits.js';
+import { signPayloadBytes } from '../shared/codec/sign-bits.js';
 import { packSignsCoiningZerosReference } from '../shared/codec/zero-coins.js';
 import { scaledSignErrorFeedbackCompressor } from '../shared/methods/compressors/scaled-sign-ef.js';
 import { identityCompressor } from '../shared/methods/compressors/identity.js';

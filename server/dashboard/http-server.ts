@@ -4,9 +4,8 @@
 // server has a token, the run's data is served only to requests carrying it (Authorization: Bearer, or ?token=
 // for the browser), as the gRPC port requires it of workers.
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { ConnectionError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
 import { secretMatches } from '../../shared/security.js';
