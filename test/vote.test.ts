@@ -184,3 +184,20 @@ test('out buffer is overwritten and stray input padding never leaks into the res
   }
   assert.deepEqual(Array.from(majorityVoteReference(input, out.fill(0xffffffff))), [0, 0xff]);
 });
+
+test('a word-aligned slice voted with its firstWord gives that slice of the whole vote, ties included (shards, chunks)', () => {
+  const rng = xoroshiro128plus(23);
+  const votes = [{ choice: 'reference', vote: majorityVoteReference }, ...FAST_VOTES];
+  for (const m of [2, 3, 4, 8]) {
+    const d = 5000; // 157 words, the last one partly padding
+    const input: VoteInput = { words: randomVotes(rng, m, d), d, seed: 7, round: 3 };
+    const whole = majorityVoteReference(input);
+    for (const [startWord, endWord] of [[0, 40], [40, 101], [101, 157]]) {
+      const sliceD = Math.min(d, endWord * 32) - startWord * 32;
+      const slice = { ...input, words: input.words.map((w) => w.subarray(startWord, endWord)), d: sliceD, firstWord: startWord };
+      for (const { choice, vote } of votes) {
+        assert.deepEqual(vote(slice), whole.subarray(startWord, endWord), `${choice}, M = ${m}, words ${startWord}..${endWord}`);
+      }
+    }
+  }
+});

@@ -10,6 +10,11 @@ export interface VoteInput {
   d: number;
   seed: number;
   round: number;
+  /**
+   * Global index of words[i][0] in the whole parameter vector (a shard's or a chunk's first word), so a tie takes
+   * the same coin whichever slice it is voted in; 0 when the vector is whole.
+   */
+  firstWord?: number;
 }
 
 /** Largest M the bit-sliced counters hold: 7 bit-planes count to 127. */

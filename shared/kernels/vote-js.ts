@@ -12,7 +12,7 @@ import { checkVoteInput, checkedVoteOutput, clearPaddingBits, type VoteInput } f
  * compared with floor(M/2) with whole-word masks.
  */
 export function majorityVoteJs(input: VoteInput, out?: Uint32Array): Uint32Array {
-  const { words, d, seed, round } = input;
+  const { words, d, seed, round, firstWord = 0 } = input;
   const m = checkVoteInput(input);
   const wordCount = signWordCount(d);
   const result = checkedVoteOutput(out, wordCount);
@@ -79,7 +79,7 @@ export function majorityVoteJs(input: VoteInput, out?: Uint32Array): Uint32Array
     greater |= equal & p0 & ~t0; equal &= ~(p0 ^ t0);
 
     // With odd M, count == floor(M/2) is a positive majority; with even M it is a tie.
-    if (canTie && equal !== 0) greater |= equal & tieCoinWord(seed, round, w);
+    if (canTie && equal !== 0) greater |= equal & tieCoinWord(seed, round, firstWord + w);
     result[w] = greater;
   }
   // Zero padding votes 0 negatives, which already yields 0; the mask keeps stray input padding out too.

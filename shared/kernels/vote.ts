@@ -2,7 +2,7 @@
 // v = sign(Σ_i sign g_i), over M packed sign vectors (bit 1 = −1, see shared/codec/sign-bits.ts).
 //
 // Tie rule (even M, exactly M/2 negative votes): the paper's sign(0) = 0 cannot be sent in one bit, so the
-// bit is a fair seeded coin, bit j & 31 of tieCoinWord(seed, round, j >>> 5). Same seed and round, same
+// bit is a fair seeded coin, bit j & 31 of tieCoinWord(seed, round, j >>> 5) for the global coordinate j. Same seed and round, same
 // result on every replica; the coin is unbiased, so the step is 0 in expectation as in the paper.
 //
 // This file's reference is the definition; vote-js.ts and wasm/vote-wasm.ts match it bit for bit, and
@@ -21,7 +21,7 @@ export { majorityVoteWasm } from './wasm/vote-wasm.js';
 
 /** Per-coordinate counting: the definition every fast vote must match bit for bit. */
 export function majorityVoteReference(input: VoteInput, out?: Uint32Array): Uint32Array {
-  const { words, d, seed, round } = input;
+  const { words, d, seed, round, firstWord = 0 } = input;
   const m = checkVoteInput(input);
   const result = checkedVoteOutput(out, signWordCount(d));
   result.fill(0);
@@ -33,7 +33,7 @@ export function majorityVoteReference(input: VoteInput, out?: Uint32Array): Uint
     let negative: number;
     if (2 * negatives > m) negative = 1;
     else if (2 * negatives < m) negative = 0;
-    else negative = (tieCoinWord(seed, round, w) >>> lane) & 1;
+    else negative = (tieCoinWord(seed, round, firstWord + w) >>> lane) & 1;
     result[w] |= negative << lane;
   }
   return result;

@@ -45,6 +45,8 @@ export interface AggregatorContext {
 export interface RoundContext {
   round: number;
   seed: number;
+  /** Global index of the contributions' first 32-coordinate word (a shard's start), for seeded tie coins; 0 if whole. */
+  firstWord?: number;
 }
 
 export interface Aggregator {

@@ -12,7 +12,7 @@ import { requireWasmKernels } from './wasm-module.js';
  * cache when the kernel reads them; the memory is reused across calls and never grows past that.
  */
 export function majorityVoteWasm(input: VoteInput, out?: Uint32Array): Uint32Array {
-  const { words, d, seed, round } = input;
+  const { words, d, seed, round, firstWord = 0 } = input;
   const m = checkVoteInput(input);
   const wordCount = signWordCount(d);
   const result = checkedVoteOutput(out, wordCount);
@@ -31,8 +31,8 @@ export function majorityVoteWasm(input: VoteInput, out?: Uint32Array): Uint32Arr
     // Small M has a generated adder tree; larger M the generic bit-plane counter. Lanes past n in the last
     // vector read stale words; their results are never copied out.
     const vectors = (n + 3) >>> 2;
-    if (kernels.majorityVoteUnrolled(inputsAt, strideBytes, m, vectors, outAt, first, seed | 0, round | 0) === 0) {
-      kernels.majorityVote(inputsAt, strideBytes, m, vectors, outAt, first, seed | 0, round | 0);
+    if (kernels.majorityVoteUnrolled(inputsAt, strideBytes, m, vectors, outAt, firstWord + first, seed | 0, round | 0) === 0) {
+      kernels.majorityVote(inputsAt, strideBytes, m, vectors, outAt, firstWord + first, seed | 0, round | 0);
     }
     result.set(heap.subarray(outIndex, outIndex + n), first);
   }

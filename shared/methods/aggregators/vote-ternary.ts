@@ -23,14 +23,14 @@ export const ternaryVoteAggregator: AggregatorKind = {
     const allPositive = new Uint32Array(wordCount);
     const atLeastHalf = new Uint32Array(wordCount);
     return {
-      aggregate(contributions, { round, seed }) {
+      aggregate(contributions, { round, seed, firstWord }) {
         const words = contributions.map((c) => asSignWords(c, d));
         if (words.length % 2) {
-          kernels.vote({ words, d, seed, round }, signs);
+          kernels.vote({ words, d, seed, round, firstWord }, signs);
           ties.fill(0);
         } else {
-          kernels.vote({ words: [...words, allNegative], d, seed, round }, atLeastHalf);
-          kernels.vote({ words: [...words, allPositive], d, seed, round }, signs);
+          kernels.vote({ words: [...words, allNegative], d, seed, round, firstWord }, atLeastHalf);
+          kernels.vote({ words: [...words, allPositive], d, seed, round, firstWord }, signs);
           for (let w = 0; w < wordCount; w++) ties[w] = atLeastHalf[w] & ~signs[w];
         }
         return output.subarray(0, wireBytes);

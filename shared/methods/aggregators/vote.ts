@@ -16,9 +16,9 @@ export const voteAggregator: AggregatorKind = {
     const output = allocatePayload('sign-bits', d, 1);
     const wireBytes = signPayloadBytes(d);
     return {
-      aggregate(contributions, { round, seed }) {
+      aggregate(contributions, { round, seed, firstWord }) {
         const words = contributions.map((c) => asSignWords(c, d));
-        kernels.vote({ words, d, seed, round }, asSignWords(output, d));
+        kernels.vote({ words, d, seed, round, firstWord }, asSignWords(output, d));
         return output.subarray(0, wireBytes);
       },
     };
