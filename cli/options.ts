@@ -108,6 +108,14 @@ export const listenOptions = {
   port: { type: 'number', default: 7070, describe: 'Port to listen on (0: any free port, logged at start)' },
 } as const satisfies Record<string, Options>;
 
+export const roundOptions = {
+  'classic-rounds': {
+    type: 'boolean',
+    default: false,
+    describe: 'Aggregate and publish each round only once every contribution is whole (no pipelining): the same update bytes, slower; for comparison',
+  },
+} as const satisfies Record<string, Options>;
+
 export const dashboardOption = {
   dashboard: {
     type: 'string',
@@ -136,6 +144,6 @@ export const workerOptions = {
 /** Each process command's flags, for its builder and for telling which SIGNPS_* variables it reads. */
 export const commandOptions = {
   local: { ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
-  server: { ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
+  server: { ...runOptions, ...faultOptions, ...roundOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
   worker: { ...workerOptions, ...attackOption, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions },
 };

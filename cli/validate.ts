@@ -115,6 +115,8 @@ export interface FaultFlags {
   'checkpoint-every': number;
   resume: boolean;
   overwrite: boolean;
+  /** `server` only: no pipelined rounds. */
+  'classic-rounds'?: boolean;
 }
 
 export interface SecurityCliFlags {
@@ -145,6 +147,7 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     checkpointEvery: integerIn('checkpoint-every', flags['checkpoint-every'], 0, 100_000_000),
     resume: flags.resume,
     overwrite: flags.overwrite,
+    classicRounds: flags['classic-rounds'] === true,
     rounds: integerIn('rounds', flags.rounds, 1, 100_000_000),
     batchSize: flags['batch-size'] === 'full' ? 0 : integerIn('batch-size', Number(flags['batch-size']), 1, 1_000_000),
     partition: flags.partition,

@@ -63,6 +63,8 @@ export interface ServerOptions {
   resume: boolean;
   /** Start a new run in an --out that holds another, deleting that run's files. */
   overwrite: boolean;
+  /** Never pipeline a round (round-coordinator.ts): for comparison. */
+  classicRounds?: boolean;
   /** Where to serve the live dashboard and /metrics; none without --dashboard. */
   dashboard?: Address;
 }
@@ -128,7 +130,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     method,
     method.createAggregator(kernels),
     store,
-    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: options.resume, log },
+    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: options.resume, classicRounds: options.classicRounds, log },
     (closed) => {
       if (closed.timing && log.isLevelEnabled('debug')) {
         log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);

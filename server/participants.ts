@@ -17,6 +17,11 @@ export interface Participant {
   stream?: object;
   /** The worker's own compute and encoding time for this phase's contribution, when it reports them. */
   workerTime?: WorkerTime;
+  /**
+   * Coordinates of this phase's contribution that are in and passed the NaN check, for a pipelined round
+   * (a prefix of the vector, word-aligned); 0 when none, or when the stream broke off or sent a NaN.
+   */
+  coordinatesIn?: number;
 }
 
 export class Participants {
@@ -62,6 +67,11 @@ export class Participants {
     return true;
   }
 
+  /** Every participant, by ascending worker id. */
+  byAscendingId(): Array<[number, Participant]> {
+    return [...this.byId.entries()].sort(([a], [b]) => a - b);
+  }
+
   /** Those whose contribution to the current phase was taken, by ascending worker id. */
   contributed(): Array<[number, Participant]> {
     return [...this.byId.entries()].filter(([, p]) => p.loss !== undefined).sort(([a], [b]) => a - b);
@@ -80,6 +90,7 @@ export class Participants {
       participant.loss = undefined;
       participant.refused = undefined;
       participant.stream = undefined;
+      participant.coordinatesIn = undefined;
     }
   }
 }

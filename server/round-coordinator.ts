@@ -9,9 +9,16 @@
 // Every timeout with too few contributions says how many it has and waits for.
 // Contributions: each worker's slot is lent to one open stream at a time (open-contribution.ts), so what a
 // round aggregates is exactly what one stream wrote, checked, and committed while the round was open.
+// Pipelined rounds (pipelined-round.ts): where both wire formats have coordinate prefixes and the aggregator is
+// coordinate-wise, the round's contributor set is frozen once every participant's stream holds the first
+// coordinates, and each range all of them have sent is aggregated and published at once. The round still closes
+// as above, with the contributions in hand; if they are no longer the frozen set (a contributor left, its stream
+// failed, it sent a NaN, it missed the deadline, a worker joined), the pipelined update is withdrawn (its pulls
+// fail as out of step, so those workers fetch the parameters) and the round closes classically.
 // A safeguarded method (Safaryan & Richtárik, Alg. 1, option 2) has two phases per round: phase 0 collects the
 // contributions and publishes the candidate step without applying it; phase 1 collects each worker's loss at
 // the candidate on the same batch, and publishes the verdict: the step is kept only if the mean loss did not rise.
+import { coordinatesInPrefix, hasCoordinatePrefixes } from '../shared/codec/coordinate-prefix.js';
 import { allocatePayload } from '../shared/codec/wire-format.js';
 import { ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
@@ -25,7 +32,8 @@ import type { Diagnose } from './diagnostics.js';
 import { FinalDeliveries } from './final-deliveries.js';
 import { OpenContribution } from './open-contribution.js';
 import type { ParameterStore } from './parameter-store.js';
-import { Participants } from './participants.js';
+import { Participants, type Participant } from './participants.js';
+import { PipelinedRound } from './pipelined-round.js';
 import { Publication } from './publication.js';
 import { RoundDeadline } from './round-deadline.js';
 import type { ClosedRound, Phase, PublishedUpdate, RoundTiming, WorkerTime } from './round-types.js';
@@ -38,6 +46,8 @@ export interface FaultPolicy {
   roundTimeoutMs: number;
   /** The run resumes from a checkpoint: its first round need not wait for all M workers. */
   resumed?: boolean;
+  /** Close every round only once its contributions are whole (no pipelining): the reference pipelining must match. */
+  classicRounds?: boolean;
   log: Logger;
 }
 
@@ -51,6 +61,12 @@ export class RoundCoordinator {
   /** Set while the update is published and the server's own step is still to come (see publishThenStep). */
   private pendingStep?: Promise<void>;
   private candidate?: Omit<Aggregated, 'downlink'> & { payload: Uint8Array; contributors: number };
+  /** Whether this run's rounds may be pipelined (formats, aggregator, method, flags). */
+  private readonly pipelines: boolean;
+  /** The open round's pipelined update, once its contributor set is frozen. */
+  private pipelined?: PipelinedRound;
+  /** A round whose pipelined update was withdrawn: it closes classically. */
+  private withdrawnRound = -1;
   /** Resolves once the last round is closed. */
   readonly lastRoundClosed = this.ending.lastRoundClosed;
   /** Resolves once the last round is closed and every participant has received its update. */
@@ -69,6 +85,8 @@ export class RoundCoordinator {
     this.participants = new Participants(() => allocatePayload(method.uplink, d, workers));
     this.publication = new Publication(() => allocatePayload(method.downlink, d, workers));
     this.deadline = new RoundDeadline(faults.roundTimeoutMs, () => this.deadlinePassed());
+    this.pipelines = !faults.classicRounds && aggregator.aggregateRange !== undefined && !method.pipeline.safeguard
+      && hasCoordinatePrefixes(method.uplink) && hasCoordinatePrefixes(method.downlink);
   }
 
   get round(): number {
@@ -86,6 +104,8 @@ export class RoundCoordinator {
   /** The round starts waiting for this worker (a new one, or one back in step after fetching the parameters). */
   addParticipant(workerId: number): void {
     if (!this.participants.add(workerId)) return;
+    // The round now waits for this worker too, so its contributors can no longer be the frozen set.
+    this.withdrawPipelined(`worker ${workerId} joined the open round`);
     if (this.started) return;
     // Training starts once all M workers are there; after that, workers come and go. Until then the deadline
     // counts the wait, from the first worker on: each timeout says who is missing, and a resumed run may start.
@@ -100,6 +120,7 @@ export class RoundCoordinator {
   /** The worker is gone: stop waiting for it. */
   removeParticipant(workerId: number): void {
     if (!this.participants.remove(workerId)) return;
+    if (this.pipelined?.includes(workerId)) this.withdrawPipelined(`worker ${workerId} left`);
     this.closeIfComplete();
   }
 
@@ -138,6 +159,7 @@ export class RoundCoordinator {
       );
     }
     const expected = phase === 0 ? this.method.uplinkBytes : 0;
+    participant.coordinatesIn = 0;
     return new OpenContribution(workerId, round, phase, participant, expected, this.method.uplink, this.config.parameterCount);
   }
 
@@ -164,6 +186,35 @@ export class RoundCoordinator {
     this.closeIfComplete();
   }
 
+  /**
+   * A chunk of this stream's contribution is in and has passed the NaN check: a pipelined round aggregates every
+   * range all its contributors now hold (and freezes its contributor set first, once every participant's stream
+   * holds the first coordinates).
+   */
+  contributionProgressed(contribution: OpenContribution): void {
+    const { workerId, participant } = contribution;
+    if (!this.pipelines || contribution.phase !== 0 || !contribution.holdsSlot || this.participants.get(workerId) !== participant) return;
+    const problem = contribution.check.problemSoFar;
+    if (problem) {
+      // Nothing of it may be aggregated; it is refused whole when the stream ends.
+      participant.coordinatesIn = 0;
+      if (this.pipelined?.includes(workerId)) this.withdrawPipelined(`worker ${workerId} sent a non-finite value (${problem})`);
+      return;
+    }
+    participant.coordinatesIn = coordinatesInPrefix(this.method.uplink, this.config.parameterCount, contribution.bytesReceived);
+    this.pipelined ??= this.freezeContributors();
+    this.pipelined?.advance();
+  }
+
+  /** The stream broke off or failed before its contribution was taken. */
+  contributionAbandoned(contribution: OpenContribution): void {
+    const { workerId, participant, round, phase } = contribution;
+    if (this.participants.get(workerId) !== participant || round !== this.store.round || phase !== this.phase) return;
+    if (Participants.answered(participant)) return;
+    participant.coordinatesIn = 0;
+    if (this.pipelined?.includes(workerId)) this.withdrawPipelined(`worker ${workerId}'s contribution stream failed`);
+  }
+
   /** Resolves with the update of (`round`, `phase`) once published; the latest one of each phase stays available. */
   waitForUpdate(round: number, phase: number): Promise<PublishedUpdate> {
     const { safeguard } = this.method.pipeline;
@@ -184,6 +235,47 @@ export class RoundCoordinator {
   /** Called once an update has been streamed to a worker in full. */
   updateDelivered(workerId: number, update: PublishedUpdate): void {
     if (update.stop) this.ending.markDelivered(workerId, this.participants.ids());
+  }
+
+  /**
+   * The pipelined round, if the open round can start one now: every participant's stream holds the first
+   * word's coordinates. Its contributors are frozen and its update published (still empty).
+   */
+  private freezeContributors(): PipelinedRound | undefined {
+    const round = this.store.round;
+    if (!this.started || this.done || this.pendingStep || this.phase !== 0 || this.deadline.isHalted || this.withdrawnRound === round) return undefined;
+    const d = this.config.parameterCount;
+    const everyone = this.participants.byAscendingId();
+    if (everyone.length === 0 || everyone.some(([, p]) => (p.coordinatesIn ?? 0) < Math.min(32, d))) return undefined;
+    const { update, whole } = this.publication.begin(round, everyone.length, this.method.downlinkBytes);
+    const aggregator = this.aggregator;
+    return new PipelinedRound(
+      round, everyone, (contributions, context, range) => aggregator.aggregateRange!(contributions, context, range),
+      this.method.downlink, d, { round, seed: this.config.seed }, update, whole,
+    );
+  }
+
+  /** Takes back the open round's pipelined update (see publication.withdraw); the round closes classically. */
+  private withdrawPipelined(reason: string): void {
+    const pipelined = this.pipelined;
+    if (!pipelined) return;
+    this.pipelined = undefined;
+    const { round } = pipelined;
+    this.withdrawnRound = round;
+    this.faults.log.warn({ round, reason }, `round ${round}'s pipelined update withdrawn: ${reason}; the round closes with the contributions in hand`);
+    this.publication.withdraw(pipelined.update, new OutOfStepError(`the update of round ${round} was withdrawn (${reason}); fetch the parameters again`));
+  }
+
+  /** The open round's pipelined update if the round closes with exactly its contributors; else it is withdrawn. */
+  private takePipelined(contributors: Array<[number, Participant]>): PipelinedRound | undefined {
+    const pipelined = this.pipelined;
+    if (!pipelined) return undefined;
+    if (!pipelined.completeWith(contributors.map(([id]) => id))) {
+      this.withdrawPipelined(`it closes with ${contributors.length} contributions, not the frozen set`);
+      return undefined;
+    }
+    this.pipelined = undefined;
+    return pipelined;
   }
 
   private closeIfComplete(): void {
@@ -238,6 +330,7 @@ export class RoundCoordinator {
     };
     const ordered = contributed.map(([, p]) => p);
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
+    const pipelined = this.takePipelined(contributed);
     this.participants.clearAnswers();
     if (ordered.length === 0) {
       // Every contribution was refused: the round passes without a step.
@@ -249,6 +342,14 @@ export class RoundCoordinator {
       return;
     }
 
+    if (pipelined) {
+      const closed = {
+        round, meanLoss: mean(losses), contributors: ordered.length, aggregateMs: pipelined.aggregateMs,
+        diagnostics: this.diagnose(ordered.map((p) => p.slot), round),
+      };
+      this.finishPipelined(pipelined, closed, arrivals, closedAt);
+      return;
+    }
     if (this.phase === 0) {
       const { downlink, aggregateMs, diagnostics } = aggregateContributions(
         this.aggregator, this.diagnose, ordered.map((p) => p.slot), round, this.config.seed,
@@ -319,6 +420,36 @@ export class RoundCoordinator {
   ): void {
     const { whole, payload } = this.publication.copy(downlink);
     this.publication.publish({ round, phase: 0, payload, contributors: closed.contributors, rejected: false, stop: false });
+    this.stepAfterPublishing(round, whole, closed, arrivals, closedAt);
+  }
+
+  /**
+   * Completes a pipelined round's update: its last bytes go out, with the hash when due (the server steps
+   * first, as applyAndPublish does) or before the server's step (as publishThenStep does).
+   */
+  private finishPipelined(
+    pipelined: PipelinedRound, closed: Omit<ClosedRound, 'timing'>, arrivals: Pick<RoundTiming, 'arrivedAt' | 'workerTimes'>, closedAt: number,
+  ): void {
+    const { round, update, whole } = pipelined;
+    this.faults.log.debug({ event: 'pipelined-round', round, ranges: pipelined.ranges }, `round ${round} aggregated and published in ${pipelined.ranges} ranges`);
+    if (this.canPublishBeforeStep(round)) {
+      update.progress!.finish();
+      this.stepAfterPublishing(round, whole, closed, arrivals, closedAt);
+      return;
+    }
+    const applyMs = this.step(round, whole, closed.contributors);
+    update.hash = this.hashDue(round) || this.done ? this.store.hash() : undefined;
+    update.stop = this.done;
+    update.progress!.finish();
+    this.onRoundClosed({ ...closed, timing: { ...arrivals, closedAt, applyMs, publishedAt: monotonicMs() } });
+    if (this.done) this.ending.roundsOver();
+    this.armDeadline();
+  }
+
+  /** The server's step with the update just published, in the next turn of the event loop (see publishThenStep). */
+  private stepAfterPublishing(
+    round: number, whole: Uint8Array, closed: Omit<ClosedRound, 'timing'>, arrivals: Pick<RoundTiming, 'arrivedAt' | 'workerTimes'>, closedAt: number,
+  ): void {
     const publishedAt = monotonicMs();
     this.deadline.clear();
     this.pendingStep = new Promise((resolve) =>

@@ -1,5 +1,6 @@
 // What the round loop hands out: the published update of a phase, and the record of a closed round.
 // Types only, so the coordinator, the publication and the gRPC handlers can share them without a cycle.
+import type { UpdateProgress } from './update-progress.js';
 
 /** Phase 0 collects contributions; a safeguarded method's phase 1 collects losses at the candidate step. */
 export type Phase = 0 | 1;
@@ -14,6 +15,11 @@ export interface PublishedUpdate {
   /** The server's parameter hash after this update, every hash_every rounds. */
   hash?: Buffer;
   stop: boolean;
+  /**
+   * A pipelined round's update, published while it is aggregated: only its first `progress.readyBytes` bytes are
+   * final, and `hash` and `stop` are set once `progress.complete`. Absent: the whole update is final.
+   */
+  progress?: UpdateProgress;
 }
 
 export interface ClosedRound {

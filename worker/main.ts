@@ -165,16 +165,25 @@ async function trainRounds(
       const payload = encoder.encode(gradient, round);
       if (t.stateFiles && encoder.memory) t.stateFiles.save(round + 1, encoder.memory);
       const encodedAt = monotonicMs();
+      if (candidate !== parameters) candidate.set(parameters);
+      const step = new StreamingStep(candidate, update, { format: method.downlink, workers: config.workers, weightDecay: method.weightDecay }, method.replicaStepSize(round));
+      // Pull while pushing: a pipelined round publishes the update's first chunks before the uploads end.
+      const abandon = new AbortController();
+      const pulling = connection.pull(workerId, round, 0, update, method.downlinkBytes, (bytes) => step.received(bytes), abandon.signal);
+      pulling.catch(() => undefined); // awaited below; a failure before then must not count as unhandled
       try {
         await connection.push(workerId, round, 0, payload, loss, config.chunkBytes, { computeMs: computedAt - startedAt, encodeMs: encodedAt - computedAt });
       } catch (error) {
-        if (!(error instanceof ContributionRefusedError)) throw error;
+        if (!(error instanceof ContributionRefusedError)) {
+          // Out of step or lost: the update must not step the parameters the worker is about to fetch.
+          abandon.abort();
+          await pulling.catch(() => undefined);
+          throw error;
+        }
         log.warn({ round, reason: error.message }, 'the server refused this round\'s contribution');
       }
       const pushedAt = monotonicMs();
-      if (candidate !== parameters) candidate.set(parameters);
-      const step = new StreamingStep(candidate, update, { format: method.downlink, workers: config.workers, weightDecay: method.weightDecay }, method.replicaStepSize(round));
-      let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes, (bytes) => step.received(bytes));
+      let pulled = await pulling;
       const pulledAt = monotonicMs();
       if (!pulled.rejected) step.finish(pulled.contributors);
       if (timed) {

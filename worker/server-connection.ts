@@ -140,18 +140,22 @@ export class ServerConnection {
   /**
    * Waits for the update of `round` and writes its payload into `destination` (word-aligned, sized for it), calling
    * `onProgress` with the bytes received so far after each chunk (the worker steps on them while the rest arrives).
+   * `abandon` cancels the call: no chunk is taken after it fires.
    */
   async pull(
     workerId: number, round: number, phase: number, destination: Uint8Array, expectedBytes: number,
-    onProgress?: (receivedBytes: number) => void,
+    onProgress?: (receivedBytes: number) => void, abandon?: AbortSignal,
   ): Promise<PulledUpdate> {
     const pulled: PulledUpdate = { stop: false, contributors: 0, rejected: false };
     const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`, (bytes) => {
       if (!pulled.rejected) onProgress?.(bytes);
     });
+    const call = this.client.pullUpdate({ workerId, round, phase }, this.memberMetadata);
+    abandon?.addEventListener('abort', () => call.cancel(), { once: true });
     await this.readStream(
-      this.client.pullUpdate({ workerId, round, phase }, this.memberMetadata),
+      call,
       (chunk: UpdateChunk__Output) => {
+        if (abandon?.aborted) return;
         pulled.rejected ||= chunk.rejected;
         // A round that passed without a step (every contribution refused) comes with no payload.
         if (!(chunk.rejected && chunk.totalBytes === 0)) assembler.accept(chunk);

@@ -1,7 +1,7 @@
 // PushContribution: a worker streams its payload for one round and phase in chunks. The first chunk must prove
 // the worker (its membership secret); the coordinator then lends the stream the worker's slot, and takes the
 // whole contribution once the stream ends complete while its round is open. A stream that fails or breaks off
-// gives the slot back at once.
+// gives the slot back at once. Each chunk, once checked, may let a pipelined round aggregate another range.
 import type * as grpc from '@grpc/grpc-js';
 import { ProtocolError } from '../../shared/errors.js';
 import type { ContributionChunk__Output } from '../../shared/proto-types/signps/v1/ContributionChunk.js';
@@ -22,6 +22,7 @@ export function pushContribution(
     if (finished) return;
     finished = true;
     contribution?.release();
+    if (contribution) coordinator.contributionAbandoned(contribution);
     callback(refusal(error, refusals, log, first?.workerId));
   };
   call.on('data', (chunk: ContributionChunk__Output) => {
@@ -36,6 +37,7 @@ export function pushContribution(
       }
       contribution!.accept({ offset: chunk.offset, totalBytes: chunk.totalBytes, data: chunk.data });
       traffic.countUplink(chunk.data.byteLength);
+      coordinator.contributionProgressed(contribution!);
     } catch (error) {
       fail(error);
     }
@@ -57,8 +59,10 @@ export function pushContribution(
   });
   // The client went away mid-stream: nothing to answer, but the slot must not stay lent.
   const brokeOff = () => {
+    if (finished) return;
     finished = true;
     contribution?.release();
+    if (contribution) coordinator.contributionAbandoned(contribution);
   };
   call.on('cancelled', brokeOff);
   call.on('error', (error) => {

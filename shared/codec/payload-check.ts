@@ -27,11 +27,22 @@ export class ArrivingPayloadCheck {
 
   /** The first `receivedBytes` bytes are in. */
   received(receivedBytes: number): void {
-    if (this.format !== 'f32' || this.found !== undefined) return;
+    if (this.found !== undefined) return;
+    if (this.format === 'scaled-sign-bits' && receivedBytes >= 4 && this.checkedFloats === 0) {
+      // The scale word comes first: a pipelined round may aggregate the signs behind it.
+      this.found = nonFiniteProblem(this.payload, this.format, this.d);
+      this.checkedFloats = 1;
+    }
+    if (this.format !== 'f32') return;
     const end = Math.min(this.d, Math.floor(receivedBytes / 4));
     if (end <= this.checkedFloats) return;
     this.found = nonFiniteValue(asFloat32(this.payload, this.d).subarray(this.checkedFloats, end), this.checkedFloats);
     this.checkedFloats = end;
+  }
+
+  /** What the prefix received so far cannot be aggregated for, or undefined if nothing was found yet. */
+  get problemSoFar(): string | undefined {
+    return this.found;
   }
 
   /** Once the whole payload is in: why it cannot be aggregated, or undefined if it can. */

@@ -49,9 +49,21 @@ export interface RoundContext {
   firstWord?: number;
 }
 
+/** Coordinates [from, to) of the vector; `from` is a multiple of 32 for bit formats. */
+export interface CoordinateRange {
+  from: number;
+  to: number;
+}
+
 export interface Aggregator {
   /** Contributions are word-aligned payload buffers (see wire-format.ts); returns the downlink payload. */
   aggregate(contributions: Uint8Array[], context: RoundContext): Uint8Array;
+  /**
+   * Coordinate-wise rules only (the server pipelines a round with it): aggregates `range` of the whole
+   * contributions into the buffer `aggregate` returns, and returns that buffer. Each coordinate gets exactly the
+   * bits a whole `aggregate` gives it, ties' coins included; the rest of the buffer is left as it was.
+   */
+  aggregateRange?(contributions: Uint8Array[], context: RoundContext, range: CoordinateRange): Uint8Array;
 }
 
 export interface AggregatorParameter {

@@ -1,6 +1,6 @@
 // Coordinate-wise trimmed mean (Yin et al. 2018): per coordinate, drop the ⌊β·M⌋ smallest and largest values
 // and average the rest. Sorting order as the median's (NaN above +∞).
-import type { AggregatorKind } from '../stages.js';
+import type { AggregatorKind, CoordinateRange, RoundContext } from '../stages.js';
 import { allocatePayload, asFloat32 } from '../../codec/wire-format.js';
 
 export const trimmedMeanAggregator: AggregatorKind = {
@@ -22,21 +22,23 @@ export const trimmedMeanAggregator: AggregatorKind = {
   create({ d, parameter: beta }) {
     const output = allocatePayload('f32', d, 1);
     const result = asFloat32(output, d);
+    const trimmedMeanRange = (contributions: Uint8Array[], _context: RoundContext, { from, to }: CoordinateRange) => {
+      const inputs = contributions.map((c) => asFloat32(c, d));
+      const m = inputs.length;
+      const cut = Math.floor(beta * m);
+      const column = new Float32Array(m);
+      for (let j = from; j < to; j++) {
+        for (let i = 0; i < m; i++) column[i] = inputs[i][j];
+        column.sort();
+        let sum = 0;
+        for (let i = cut; i < m - cut; i++) sum += column[i];
+        result[j] = sum / (m - 2 * cut);
+      }
+      return output;
+    };
     return {
-      aggregate(contributions) {
-        const inputs = contributions.map((c) => asFloat32(c, d));
-        const m = inputs.length;
-        const cut = Math.floor(beta * m);
-        const column = new Float32Array(m);
-        for (let j = 0; j < d; j++) {
-          for (let i = 0; i < m; i++) column[i] = inputs[i][j];
-          column.sort();
-          let sum = 0;
-          for (let i = cut; i < m - cut; i++) sum += column[i];
-          result[j] = sum / (m - 2 * cut);
-        }
-        return output;
-      },
+      aggregate: (contributions, context) => trimmedMeanRange(contributions, context, { from: 0, to: d }),
+      aggregateRange: trimmedMeanRange,
     };
   },
 };

@@ -3,7 +3,7 @@
 // is 0 in expectation; Safaryan & Richtárik show 2l−1 and 2l workers behave alike in expectation.
 import { signPayloadBytes } from '../../codec/sign-bits.js';
 import { MAX_VOTE_WORKERS } from '../../kernels/vote.js';
-import type { AggregatorKind } from '../stages.js';
+import type { AggregatorKind, CoordinateRange, RoundContext } from '../stages.js';
 import { allocatePayload, asSignWords } from '../../codec/wire-format.js';
 
 export const voteAggregator: AggregatorKind = {
@@ -15,12 +15,17 @@ export const voteAggregator: AggregatorKind = {
   create({ d, kernels }) {
     const output = allocatePayload('sign-bits', d, 1);
     const wireBytes = signPayloadBytes(d);
+    const result = asSignWords(output, d);
+    const voteRange = (contributions: Uint8Array[], { round, seed, firstWord = 0 }: RoundContext, { from, to }: CoordinateRange) => {
+      // A word-aligned slice, voted with its own first word so a tie takes the whole vote's coin.
+      const [start, end] = [from >>> 5, Math.ceil(to / 32)];
+      const words = contributions.map((c) => asSignWords(c, d).subarray(start, end));
+      kernels.vote({ words, d: to - from, seed, round, firstWord: firstWord + start }, result.subarray(start, end));
+      return output.subarray(0, wireBytes);
+    };
     return {
-      aggregate(contributions, { round, seed, firstWord }) {
-        const words = contributions.map((c) => asSignWords(c, d));
-        kernels.vote({ words, d, seed, round, firstWord }, asSignWords(output, d));
-        return output.subarray(0, wireBytes);
-      },
+      aggregate: (contributions, context) => voteRange(contributions, context, { from: 0, to: d }),
+      aggregateRange: voteRange,
     };
   },
 };
