@@ -67,6 +67,8 @@ export class RoundCoordinator {
   private pipelined?: PipelinedRound;
   /** A round whose pipelined update was withdrawn: it closes classically. */
   private withdrawnRound = -1;
+  /** Parameter fetches waiting for the open phase to close (parametersReady). */
+  private roundClosedWaiters: Array<() => void> = [];
   /** Resolves once the last round is closed. */
   readonly lastRoundClosed = this.ending.lastRoundClosed;
   /** Resolves once the last round is closed and every participant has received its update. */
@@ -127,6 +129,19 @@ export class RoundCoordinator {
   /** Stops the deadline timer for good (shutdown). */
   halt(): void {
     this.deadline.halt();
+  }
+
+  /**
+   * Resolves once the parameters are those of a round this worker can contribute to: after the server's pending
+   * step, and after the open round closes if the worker already answered it (its pipelined update was withdrawn,
+   * say), so a worker back in step does not fetch, push and get refused over and over.
+   */
+  async parametersReady(workerId: number): Promise<void> {
+    await this.stepTaken();
+    const participant = this.participants.get(workerId);
+    if (!participant || !Participants.answered(participant) || this.done) return;
+    await new Promise<void>((resolve) => this.roundClosedWaiters.push(resolve));
+    await this.stepTaken();
   }
 
   /** Resolves once the server's own step of the last published update is taken (at once if it is). */
@@ -332,6 +347,8 @@ export class RoundCoordinator {
     const losses = ordered.map((p) => p.loss ?? Number.NaN);
     const pipelined = this.takePipelined(contributed);
     this.participants.clearAnswers();
+    // Woken now, they resume after this close has set up the server's step, and wait for it.
+    for (const wake of this.roundClosedWaiters.splice(0)) wake();
     if (ordered.length === 0) {
       // Every contribution was refused: the round passes without a step.
       this.phase = 0;

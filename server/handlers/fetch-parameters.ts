@@ -21,9 +21,10 @@ export function fetchParameters(
   }
   // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.
   coordinator.addParticipant(workerId);
-  // Parameters and round as of the server's step, so a worker fetching meanwhile starts at the next round.
+  // Parameters and round as of the server's step, so a worker fetching meanwhile starts at the next round; a
+  // worker that already answered the open round gets those of the next.
   coordinator
-    .stepTaken()
+    .parametersReady(workerId)
     .then(() => {
       const round = store.round;
       const chunks = [...splitIntoChunks(store.snapshot(), config.chunkBytes)].map((c) => ({ round, ...c }));

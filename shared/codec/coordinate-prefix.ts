@@ -31,6 +31,8 @@ export function hasCoordinatePrefixes(format: WireFormat): boolean {
 export function coordinatesInPrefix(format: WireFormat, d: number, bytes: number): number {
   const shape = layout(format);
   if (!shape || bytes < shape.headerBytes) return 0;
+  // The last word of bits is trimmed on the wire: the whole payload fixes all d.
+  if (bytes >= prefixBytes(format, d, d)) return d;
   const words = Math.floor((bytes - shape.headerBytes) / 4);
   return Math.min(d, words * shape.perWord);
 }
