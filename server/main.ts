@@ -257,7 +257,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     saveCheckpoint();
     if (typeof outcome !== 'string') {
       failure = new ConnectionError(
-        `${why}; every server wrote a checkpoint: start the primary and its shard servers again with --resume (same --out each) to continue from the newest round all of them hold`,
+        `${why}; the other servers wrote checkpoints: start the primary and every shard server again with --resume (same --out each) to continue from the newest round all of them hold`,
       );
     }
   }
