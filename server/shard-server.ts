@@ -132,7 +132,7 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
     membershipKey: membership.key, snapshots, traffic, chunkBytes: config.chunkBytes, refusals, log,
     settled: (round) => (round + 1 >= config.rounds ? lastRoundDelivered : Promise.resolve()),
   };
-  service.ready(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }));
+  service.ready(createHandlers({ config, primary: formatAddress(options.primary), membership, coordinator, store, traffic, sessions, refusals, log }));
   log.info(
     { event: 'assigned', shard: assignment.shardIndex, of: assignment.shardCount, firstCoordinate: range.first, coordinateCount: range.count, runId, method: config.method, round: store.round },
     `shard ${assignment.shardIndex} of ${assignment.shardCount} of run ${runId}: coordinates [${range.first}, ${range.first + range.count}) of ${config.parameterCount}, from round ${store.round}`,
