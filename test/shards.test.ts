@@ -61,7 +61,7 @@ test('each method family ends bit-identical with 2 or 3 servers as with one, wit
   ));
 });
 
-test('a shard server with another run\'s directory, or pointed at a bad address, is refused with one line', async () => {
+test('a shard server with a bad address, a run flag, no token or another run\'s directory is refused with one line', async () => {
   const out = mkdtempSync(join(tmpdir(), 'signps-shard-refused-'));
   const bad = await runCli(['server', '--join', 'not an address'], 30_000);
   assert.equal(bad.code, 1);
@@ -75,10 +75,14 @@ test('a shard server with another run\'s directory, or pointed at a bad address,
   // A finished sharded run leaves a shard directory of its own run id; a new primary must refuse it.
   const first = await runCli(['local', ...RUN, '--method', 'signsgd', '--servers', '2', '--out', out], 120_000);
   assert.equal(first.code, 0, first.stderr);
-  const primary = new SignpsProcess(['server', '--host', '127.0.0.1', '--port', '0', '--servers', '2', ...RUN, '--out', mkdtempSync(join(tmpdir(), 'signps-other-run-'))]);
+  const primary = new SignpsProcess(['server', '--host', '127.0.0.1', '--port', '0', '--servers', '2', ...RUN, '--token', 'sekrit', '--out', mkdtempSync(join(tmpdir(), 'signps-other-run-'))]);
   try {
     const port = await listeningPort(primary);
-    const stray = await runCli(['server', '--join', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--port', '0', '--out', join(out, 'server-1'), '--resume'], 60_000);
+    const shardFlags = ['server', '--join', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--port', '0'];
+    const tokenless = await runCli([...shardFlags, '--out', mkdtempSync(join(tmpdir(), 'signps-tokenless-'))], 60_000);
+    assert.equal(tokenless.code, 1);
+    assert.match(tokenless.stderr, /^signps server: the primary at 127\.0\.0\.1:\d+ refused this shard server: missing or wrong token/);
+    const stray = await runCli([...shardFlags, '--token', 'sekrit', '--out', join(out, 'server-1'), '--resume'], 60_000);
     assert.equal(stray.code, 1);
     assert.equal(stray.stderr.trim().split('\n').length, 1, stray.stderr);
     assert.match(stray.stderr, /refused this shard server: this shard server resumes run [0-9a-f]+, but the primary starts a new run/);
