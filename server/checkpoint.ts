@@ -115,3 +115,62 @@ function checkpointFiles(directory: string, runId?: string): string[] {
     .sort()
     .reverse();
 }
+
+/** The rounds of run `runId`'s checkpoints in `directory` that pass their checks, newest first (sharded resume). */
+export function validCheckpointRounds(directory: string, runId: string): number[] {
+  if (!existsSync(directory)) return [];
+  return checkpointFiles(directory, runId).flatMap((file) => {
+    try {
+      const checkpoint = readCheckpoint(join(directory, file));
+      return checkpoint.runId === runId ? [checkpoint.round] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Run `runId`'s checkpoint of exactly `round` (a sharded run resumes every server from the same round). Its newer
+ * checkpoints are deleted: they belong to rounds the run now trains again, and would be mistaken for them later.
+ */
+export function loadCheckpointOfRound(directory: string, runId: string, round: number): Checkpoint & { path: string } {
+  const files = checkpointFiles(directory, runId);
+  const file = files.find((name) => Number(NAME.exec(name)![1]) === round);
+  if (!file) throw new ConfigError(`cannot resume: no checkpoint of round ${round} of run ${runId} in ${directory}`);
+  const path = join(directory, file);
+  const checkpoint = readCheckpoint(path);
+  if (checkpoint.runId !== runId || checkpoint.round !== round) throw new ConfigError(`cannot resume: ${path} does not hold round ${round} of run ${runId}`);
+  for (const newer of files.filter((name) => Number(NAME.exec(name)![1]) > round)) unlinkSync(join(directory, newer));
+  return { ...checkpoint, path };
+}
+
+/** The newest round every server of a sharded run holds a checkpoint of, if any. */
+export function newestCommonRound(roundsByServer: number[][]): number | undefined {
+  const [first, ...others] = roundsByServer;
+  return first.filter((round) => others.every((rounds) => rounds.includes(round))).sort((a, b) => b - a)[0];
+}
+
+/** Settings a checkpoint must share with the flags it is resumed with. */
+const RESUME_MUST_MATCH = ['method', 'model', 'dataset', 'workers', 'seed', 'parameterCount', 'learningRate', 'pipeline'] as const;
+
+/** Refuses a checkpoint written with other settings than the flags give now. */
+export function checkSameRun(checkpoint: { config: RunConfig }, config: RunConfig): void {
+  for (const key of RESUME_MUST_MATCH) {
+    if (JSON.stringify(checkpoint.config[key]) !== JSON.stringify(config[key])) {
+      throw new ConfigError(
+        `cannot resume: the checkpoint was written with ${key} = ${JSON.stringify(checkpoint.config[key])}, ` +
+          `the flags now give ${JSON.stringify(config[key])}; start with the same flags as the first run`,
+      );
+    }
+  }
+}
+
+/** Refuses a checkpoint at or past the run's last round: that run is over. */
+export function refuseFinished(checkpoint: { round: number; path: string }, config: RunConfig): void {
+  if (checkpoint.round >= config.rounds) {
+    throw new ConfigError(
+      `cannot resume: the newest checkpoint (${checkpoint.path}) is of round ${checkpoint.round} and --rounds is ${config.rounds}, ` +
+        `so this run is already over; to train it further, give a larger --rounds`,
+    );
+  }
+}

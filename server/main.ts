@@ -1,6 +1,8 @@
 // `signps server`: holds the parameters, runs the rounds, serves the workers, reports progress and results.
+// With --servers S it is the primary of a sharded run: it holds the first coordinate range, waits for S − 1 shard
+// servers (`signps server --join`, server/shard-server.ts) to register, assigns them the other ranges, and
+// keeps membership, evaluation, the summary and the metrics (docs/DESIGN.md, "Shards").
 import * as grpc from '@grpc/grpc-js';
-import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { join } from 'node:path';
 import { ConfigError, ConnectionError } from '../shared/errors.js';
 import { kernelSet, resolvedKernelChoice, type KernelChoice, type KernelSet } from '../shared/kernels/kernel-set.js';
@@ -9,7 +11,17 @@ import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
 import type { BackendChoice, TrainingProblem } from '../problem/training-problem.js';
-import { loadLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { checkSameRun, loadCheckpointOfRound, loadLatestCheckpoint, newestCommonRound, refuseFinished, validCheckpointRounds, writeCheckpoint } from './checkpoint.js';
+import { bind, delay, shutdown, widenReceiveWindows } from './grpc-server.js';
+import { planShards } from './shard-map.js';
+import { ShardRegistry, type RegisteredShard } from './shard-registry.js';
+import { ShardSlices } from './shard-slices.js';
+import { sliceAggregator } from './slice-aggregator.js';
+import { registerShard } from './handlers/register-shard.js';
+import { NO_ROLE_HANDLERS } from './service.js';
+import { serviceUntilReady } from './service-until-ready.js';
+import { ShardsNotReadyError } from '../shared/protocol-errors.js';
+import type { Method } from '../shared/methods/method.js';
 import { claimRunDirectory } from './run-directory.js';
 import { newRunId, readRunSettings, software, writeRunSettings } from './run-settings.js';
 import { createDiagnostics } from './diagnostics.js';
@@ -67,10 +79,9 @@ export interface ServerOptions {
   classicRounds?: boolean;
   /** Where to serve the live dashboard and /metrics; none without --dashboard. */
   dashboard?: Address;
+  /** Server processes S splitting the coordinates (this one is the primary); 1 (the default): unsharded. */
+  servers?: number;
 }
-
-/** Settings a checkpoint must share with the flags it is resumed with. */
-const RESUME_MUST_MATCH = ['method', 'model', 'dataset', 'workers', 'seed', 'parameterCount', 'learningRate', 'pipeline'] as const;
 
 /** How long the server waits, after the last round, for every worker to collect the final update. */
 const FINAL_DELIVERY_GRACE_MS = 30_000;
@@ -102,51 +113,49 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     parameterCount: d,
     chunkBytes: options.chunkBytes,
   };
+  const servers = options.servers ?? 1;
+  if (servers > 1) refuseUnshardable(method);
+  // This process's coordinates: all of them, or the primary's range of a sharded run.
+  const ranges = planShards(d, servers);
+  const own = ranges[0];
+  const ownConfig: RunConfig = { ...config, parameterCount: own.count };
+  const ownMethod = servers > 1 ? buildMethod(resolved.method, resolved.pipeline, resolved.learningRate, own.count, options.workers) : method;
   const checkpointDir = options.checkpointDir ?? join(options.out, 'checkpoints');
   claimRunDirectory(options.out, checkpointDir, options);
   const settings = options.resume ? readRunSettings(options.out) : undefined;
   const runId = settings?.runId ?? newRunId();
   const kernels = kernelSet(options.kernels);
-  const store = settings
-    ? resumeFrom(checkpointDir, runId, config, kernels, log)
-    : new ParameterStore(problem.initialParameters(options.seed), 0, kernels.applyUpdate);
-  writeRunSettings(options.out, settings
-    ? { ...settings, resumes: [...(settings.resumes ?? []), { at: new Date().toISOString(), round: store.round, rounds: config.rounds, software: software() }] }
-    : { runId, startedAt: new Date().toISOString(), software: software(), run: config, server: serverSettings(options, checkpointDir) });
+  const recordResume = (round: number) =>
+    writeRunSettings(options.out, { ...settings!, resumes: [...(settings!.resumes ?? []), { at: new Date().toISOString(), round, rounds: config.rounds, software: software() }] });
+  // A sharded run's store is made once its shards have registered (a resume picks the round all of them hold).
+  let store: ParameterStore | undefined;
+  if (servers === 1) {
+    store = settings ? resumeFrom(checkpointDir, runId, config, kernels, log) : new ParameterStore(problem.initialParameters(options.seed), 0, kernels.applyUpdate);
+  }
+  if (settings && store) recordResume(store.round);
+  if (!settings) writeRunSettings(options.out, { runId, startedAt: new Date().toISOString(), software: software(), run: config, server: serverSettings(options, checkpointDir) });
   const saveCheckpoint = () => {
-    const path = writeCheckpoint(checkpointDir, { config, runId, round: store.round, parameters: store.parameters });
+    if (!store) return;
+    const path = writeCheckpoint(checkpointDir, { config: ownConfig, runId, round: store.round, parameters: store.parameters });
     log.info({ event: 'checkpoint', round: store.round, path }, `checkpoint of round ${store.round} written to ${path}`);
   };
   const traffic = new TrafficCounter();
   const membership = new Membership(options.workers);
-  const shownSettings = { problem: problem.name, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, evalEvery: options.evalEvery, kernels: resolvedKernelChoice(options.kernels) };
+  const shownSettings = { problem: problem.name, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, evalEvery: options.evalEvery, kernels: resolvedKernelChoice(options.kernels), servers };
   const watch = options.dashboard ? await startRunWatch(options.dashboard, { config, settings: shownSettings, membership, traffic, token, log }) : undefined;
-  const record = new RunRecord(options.out, { resumeRound: options.resume ? store.round : undefined });
-  const reporter = new ProgressReporter({
-    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
-  });
-  const coordinator = new RoundCoordinator(
-    config,
-    method,
-    method.createAggregator(kernels),
-    store,
-    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: options.resume, classicRounds: options.classicRounds, log },
-    (closed) => {
-      if (closed.timing && log.isLevelEnabled('debug')) {
-        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
-      }
-      reporter.roundClosed(closed);
-      if (options.checkpointEvery > 0 && store.round % options.checkpointEvery === 0 && store.round < config.rounds) saveCheckpoint();
-    },
-    createDiagnostics(method, d, kernels, options.diagnosticsEvery, problem.trueGradient && { parameters: store.parameters, trueGradient: problem.trueGradient.bind(problem) }),
-  );
   const sessions: Sessions = new Map();
 
+  let shardLost: (shard: RegisteredShard) => void = () => undefined;
+  const lost = new Promise<RegisteredShard>((resolve) => (shardLost = resolve));
+  const registry = servers > 1 ? new ShardRegistry(ranges, runId, options.resume, (shard) => shardLost(shard)) : undefined;
   const refusals = new RefusalLog(log);
+  const service = serviceUntilReady(
+    () => new ShardsNotReadyError(`the run waits for ${registry ? registry.expected - registry.registered : 0} of its ${servers - 1} shard servers to register; retry shortly`),
+  );
   const server = new grpc.Server(CHANNEL_OPTIONS);
   server.addService(
     loadProtocol().signps.v1.ParameterServer.service,
-    observeRefusals(requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }), token, refusals), watch),
+    observeRefusals(requireToken({ ...service.handlers, RegisterShard: (call) => registerShard({ registry, refusals, log }, call), FetchSlice: NO_ROLE_HANDLERS.FetchSlice }, token, refusals), watch),
   );
   const health = serveHealth(server);
   const port = await bind(server, options.host, options.port, credentials);
@@ -155,10 +164,10 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   log.info(
     {
       event: 'listening', host: options.host, port, out: options.out, runId, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,
-      problem: problem.name, d, workers: options.workers, rounds: options.rounds, evaluation: problem.backendDetail,
+      problem: problem.name, d, workers: options.workers, rounds: options.rounds, evaluation: problem.backendDetail, servers,
       kernels: resolvedKernelChoice(options.kernels), token: token !== undefined, tls: Boolean(options.security.tlsCert), clientCertificates: Boolean(options.security.tlsCa),
     },
-    `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
+    `listening on ${options.host}:${port}; waiting for ${servers > 1 ? `${servers - 1} shard servers (signps server --join HOST:${port}) and ` : ''}${options.workers} workers`,
   );
   if (token === undefined && !['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
     log.warn({ host: options.host }, `no --token: anyone who can reach ${options.host}:${port} can join this run; set --token-file`);
@@ -171,52 +180,115 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const outcome = await Promise.race([coordinator.lastRoundClosed.then(() => 'done' as const), signalled]);
+
+  let slices: ShardSlices | undefined;
+  if (registry) {
+    const registered = await Promise.race([registry.allRegistered, signalled]);
+    if (typeof registered === 'string') {
+      registry.stopAll(`the primary stopped (${registered}) before the run started`);
+      await shutdown(server);
+      return;
+    }
+    let initial: Float32Array | undefined;
+    let resumeRound: number | undefined;
+    if (settings) {
+      const owned = validCheckpointRounds(checkpointDir, runId);
+      resumeRound = newestCommonRound([owned, ...registered.map((shard) => shard.checkpointRounds)]);
+      if (resumeRound === undefined) {
+        const held = [`primary: ${owned.join(', ') || 'none'}`, ...registered.map((shard) => `shard ${shard.index}: ${shard.checkpointRounds.join(', ') || 'none'}`)];
+        registry.stopAll('no round every server holds a checkpoint of');
+        await shutdown(server);
+        throw new ConfigError(`cannot resume: no round every server holds a checkpoint of (${held.join('; ')}); start a new run`);
+      }
+      store = resumeSlice(checkpointDir, runId, resumeRound, ownConfig, config, kernels, log);
+      recordResume(store.round);
+    } else {
+      initial = problem.initialParameters(options.seed);
+      store = new ParameterStore(initial.slice(own.first, own.first + own.count), 0, kernels.applyUpdate);
+    }
+    await registry.assign(
+      { config, runId, membershipKey: membership.key, evalEvery: options.evalEvery, checkpointEvery: options.checkpointEvery, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs },
+      resumeRound, initial,
+    );
+    slices = new ShardSlices(registered.map((shard) => ({ address: shard.address, range: ranges[shard.index] })), membership.key, options.security);
+    log.info(
+      { event: 'shards', shards: registry.shardMap() },
+      `all ${servers} servers are there: ${ranges.map((r, i) => `[${r.first}, ${r.first + r.count}) ${i === 0 ? 'here' : registry.shardMap()[i].address}`).join(', ')}`,
+    );
+  }
+  const ownStore = store!;
+  const record = new RunRecord(options.out, { resumeRound: options.resume ? ownStore.round : undefined });
+  const reporter = new ProgressReporter({
+    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store: ownStore, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
+    gather: slices && ((round) => slices.gather(round, d, own, ownStore.parameters)),
+    shardTraffic: slices && (() => slices.traffic),
+  });
+  if (servers > 1 && options.diagnosticsEvery > 0) log.info({ servers }, 'diagnostics are off in a sharded run: each server sees a slice of the vector only');
+  const coordinator = new RoundCoordinator(
+    ownConfig,
+    ownMethod,
+    sliceAggregator(ownMethod.createAggregator(kernels), own.first / 32),
+    ownStore,
+    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: options.resume, classicRounds: options.classicRounds, log },
+    (closed) => {
+      if (closed.timing && log.isLevelEnabled('debug')) {
+        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
+      }
+      reporter.roundClosed(closed);
+      if (options.checkpointEvery > 0 && ownStore.round % options.checkpointEvery === 0 && ownStore.round < config.rounds) saveCheckpoint();
+    },
+    servers > 1
+      ? undefined
+      : createDiagnostics(method, d, kernels, options.diagnosticsEvery, problem.trueGradient && { parameters: ownStore.parameters, trueGradient: problem.trueGradient.bind(problem) }),
+  );
+  service.ready(createHandlers({ config, shards: registry?.shardMap(), membership, coordinator, store: ownStore, traffic, sessions, refusals, log }));
+
+  const outcome = await Promise.race([coordinator.lastRoundClosed.then(() => 'done' as const), signalled, lost.then((shard) => shard)]);
+  let failure: Error | undefined;
   if (outcome === 'done') {
     await Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
     saveCheckpoint();
     await reporter.finish();
   } else {
-    log.warn({ signal: outcome, round: store.round }, `${outcome}: stopping at round ${store.round}; checkpoint, then telling workers to stop`);
+    const why = typeof outcome === 'string' ? outcome : `shard server ${outcome.index} (${outcome.address}) is gone`;
+    log.warn({ reason: why, round: ownStore.round }, `${why}: stopping at round ${ownStore.round}; checkpoint, then telling workers${registry ? ' and shard servers' : ''} to stop`);
     coordinator.halt();
     saveCheckpoint();
+    if (typeof outcome !== 'string') {
+      failure = new ConnectionError(
+        `${why}; the other servers wrote checkpoints: start the primary and every shard server again with --resume (same --out each) to continue from the newest round all of them hold`,
+      );
+    }
   }
+  const stopMessage = outcome === 'done' ? 'training finished' : `server stopped (${typeof outcome === 'string' ? outcome : 'a shard server is gone'})`;
+  registry?.stopAll(stopMessage);
+  slices?.close();
   health.stopServing();
   for (const session of sessions.values()) {
-    session.write({ kind: 'stop', message: outcome === 'done' ? 'training finished' : `server stopped (${outcome})` });
+    session.write({ kind: 'stop', message: stopMessage });
     session.end();
   }
   await Promise.all([shutdown(server), watch?.close()]);
+  if (failure) throw failure;
 }
 
-/**
- * grpc-js gives its HTTP/2 server no receive windows (it takes 'grpc-node.flow_control_window' only on the client
- * side), so every upload would crawl through Node's 64 KiB default. Widen the connection window and each stream's
- * initial window of every session to the size the client uses. The sessions come from grpc-js's `http2Servers`,
- * which is not public: if a later grpc-js renames it, uploads keep working at the default window.
- */
-function widenReceiveWindows(server: grpc.Server): void {
-  const window = CHANNEL_OPTIONS['grpc-node.flow_control_window'];
-  const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
-  if (typeof window !== 'number' || !(http2Servers instanceof Map)) return;
-  for (const http2Server of http2Servers.keys()) {
-    http2Server.on('session', (session: ServerHttp2Session) => {
-      try {
-        session.setLocalWindowSize(window);
-        session.settings({ initialWindowSize: window });
-      } catch {
-        // The session closed at once (a client that went away): nothing to widen.
-      }
-    });
+/** Methods that need the whole vector at one server cannot run sharded: refused at start-up, with why. */
+function refuseUnshardable(method: Method): void {
+  if (method.pipeline.aggregator === 'krum') {
+    throw new ConfigError('krum scores each worker by its distances to the others over the whole vector, and with --servers > 1 every server sees a slice only; use --servers 1, or a coordinate-wise aggregator (median, trimmed-mean)');
   }
 }
 
-/** Lets calls in flight finish for a moment, then closes whatever is left. */
-async function shutdown(server: grpc.Server): Promise<void> {
-  const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-  await Promise.race([graceful, delay(3_000)]);
-  server.forceShutdown();
+/** A sharded resume: this server's own checkpoint of the round every server holds. */
+function resumeSlice(directory: string, runId: string, round: number, ownConfig: RunConfig, config: RunConfig, kernels: KernelSet, log: Logger): ParameterStore {
+  const checkpoint = loadCheckpointOfRound(directory, runId, round);
+  checkSameRun(checkpoint, ownConfig);
+  refuseFinished(checkpoint, config);
+  log.info({ event: 'resumed', round: checkpoint.round, path: checkpoint.path }, `resuming at round ${checkpoint.round} (the newest every server holds) from ${checkpoint.path}`);
+  return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
 }
+
+
 
 /** What config.json records of the server's own flags (never a secret: only whether there is one). */
 function serverSettings(o: ServerOptions, checkpointDir: string): Record<string, unknown> {
@@ -232,40 +304,12 @@ function resumeFrom(directory: string, runId: string, config: RunConfig, kernels
   const checkpoint = loadLatestCheckpoint(directory, runId, (file, reason) =>
     log.warn({ file, reason }, `checkpoint ${file} is unusable (${reason}); trying the previous one`),
   );
-  for (const key of RESUME_MUST_MATCH) {
-    if (JSON.stringify(checkpoint.config[key]) !== JSON.stringify(config[key])) {
-      throw new ConfigError(
-        `cannot resume: the checkpoint was written with ${key} = ${JSON.stringify(checkpoint.config[key])}, ` +
-          `the flags now give ${JSON.stringify(config[key])}; start with the same flags as the first run`,
-      );
-    }
-  }
-  if (checkpoint.round >= config.rounds) {
-    throw new ConfigError(
-      `cannot resume: the newest checkpoint (${checkpoint.path}) is of round ${checkpoint.round} and --rounds is ${config.rounds}, ` +
-        `so this run is already over; to train it further, give a larger --rounds`,
-    );
-  }
+  checkSameRun(checkpoint, config);
+  refuseFinished(checkpoint, config);
   log.info({ event: 'resumed', round: checkpoint.round, path: checkpoint.path }, `resuming at round ${checkpoint.round} from ${checkpoint.path}`);
   return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
 }
 
-function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, credentials, (error, boundPort) => {
-      if (!error) return resolve(boundPort);
-      const inUse = /EADDRINUSE|address already in use/i.test(error.message);
-      reject(
-        new ConnectionError(
-          inUse
-            ? `port ${port} on ${host} is already in use; stop the other process or pick another with --port`
-            : `cannot listen on ${host}:${port} (${error.message}); check --host and --port`,
-        ),
-      );
-    });
-  });
-}
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
+
+

@@ -7,7 +7,7 @@ import type { ProtoGrpcType } from './proto-types/signps.js';
 export type { RunConfig__Output as RunConfig } from './proto-types/signps/v1/RunConfig.js';
 
 /** Bumped whenever a change to proto/signps.proto or to the meaning of a field breaks old peers. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const PROTO_PATH = fileURLToPath(new URL('../../proto/signps.proto', import.meta.url));
 
@@ -22,6 +22,12 @@ export function loadProtocol(): ProtoGrpcType {
   ) as unknown as ProtoGrpcType;
   return loaded;
 }
+
+/**
+ * Trailing metadata on an UNAVAILABLE refusal from a server that is starting up (a sharded run waiting for its
+ * shard servers): the caller retries without a warning, as it is not a transport failure.
+ */
+export const NOT_READY_METADATA = 'signps-not-ready';
 
 /** Payloads are split into messages of this size (1–4 MiB measured best with grpc-js). */
 export const DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024;

@@ -8,7 +8,7 @@ import { ChunkAssembler, splitIntoChunks } from '../shared/codec/chunks.js';
 import { ConnectionError, ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
 import { formatAddress, type Address } from '../shared/address.js';
-import { CHANNEL_OPTIONS, loadProtocol, PROTOCOL_VERSION } from '../shared/protocol.js';
+import { CHANNEL_OPTIONS, loadProtocol, NOT_READY_METADATA, PROTOCOL_VERSION } from '../shared/protocol.js';
 import type { JoinReply__Output } from '../shared/proto-types/signps/v1/JoinReply.js';
 import type { ParameterServerClient } from '../shared/proto-types/signps/v1/ParameterServer.js';
 import type { ContributionChunk } from '../shared/proto-types/signps/v1/ContributionChunk.js';
@@ -27,6 +27,9 @@ export interface Joined {
   workerId: number;
   shardIndex: number;
   config: NonNullable<JoinReply__Output['config']>;
+  membershipSecret: Buffer;
+  /** A sharded run's server map (JoinReply.shards); empty with one server. */
+  shards: JoinReply__Output['shards'];
 }
 
 export interface PulledUpdate {
@@ -73,8 +76,8 @@ export class ServerConnection {
           ),
         );
         if (!reply.config) throw new ProtocolError('the server sent no run configuration; is it a signps server?');
-        this.memberMetadata = withMembershipSecret(this.metadata, reply.membershipSecret);
-        return { workerId: reply.workerId, shardIndex: reply.shardIndex, config: reply.config };
+        this.useMembership(reply.membershipSecret);
+        return { workerId: reply.workerId, shardIndex: reply.shardIndex, config: reply.config, membershipSecret: reply.membershipSecret, shards: reply.shards };
       } catch (error) {
         const code = (error as grpc.ServiceError).code;
         const wrong = wrongServer(error, this.address);
@@ -85,10 +88,20 @@ export class ServerConnection {
             `no signps server answered at ${this.address} within ${Math.round(connectTimeoutMs / 1000)} s; start it first or check --server`,
           );
         }
-        this.log.warn({ attempt, retryInMs: backoffMs }, `server ${this.address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
+        const why = (error as grpc.ServiceError).details;
+        if ((error as grpc.ServiceError).metadata?.get(NOT_READY_METADATA).length) {
+          this.log.info({ attempt, retryInMs: backoffMs, reason: why }, `server ${this.address} is starting: ${why}`);
+        } else {
+          this.log.warn({ attempt, retryInMs: backoffMs }, `server ${this.address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
+        }
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
     }
+  }
+
+  /** Every later call carries this membership secret (from the Join reply; the same at every shard server). */
+  useMembership(secret: Uint8Array): void {
+    this.memberMetadata = withMembershipSecret(this.metadata, secret);
   }
 
   /** Opens the worker's presence stream; `onStop` hears the server's stop notice. Cancel it to leave. */
