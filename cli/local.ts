@@ -184,7 +184,7 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
   return [
     '--host', '127.0.0.1', '--port', '0',
     '--method', m.method, ...optional('--noise', m.noise), ...optional('--noise-scale', m.noiseScale),
-    ...optional('--momentum', m.momentum), ...optional('--compressor', m.compressor), ...optional('--aggregator', m.aggregator),
+    ...optional('--momentum', m.momentum), ...optional('--lion-beta1', m.lionBeta1), ...optional('--compressor', m.compressor), ...optional('--aggregator', m.aggregator),
     ...optional('--lr', m.learningRate), ...optional('--lr-schedule', m.lrSchedule),
     ...(m.safeguard === undefined ? [] : [m.safeguard ? '--safeguard' : '--no-safeguard']), ...optional('--weight-decay', m.weightDecay),
     '--model', o.model, '--dataset', o.dataset,

@@ -2,9 +2,9 @@
 import type { KernelChoice } from '../shared/kernels/kernel-set.js';
 import { ConfigError } from '../shared/errors.js';
 import { givenValue } from './given-value.js';
-import { isMethodName, METHOD_NAMES } from '../shared/methods/presets.js';
+import { isMethodName, METHOD_NAMES, type MethodName } from '../shared/methods/presets.js';
 import { didYouMean } from '../shared/closest-match.js';
-import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
+import { checkLionBeta1, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
 import { parseAddress, type Address } from '../shared/address.js';
 import { parsePartitionSpec } from '../problem/data/partition-spec.js';
@@ -26,6 +26,7 @@ export interface RunFlags {
   noise?: string;
   'noise-scale'?: string;
   momentum?: string;
+  'lion-beta1'?: number;
   compressor?: string;
   aggregator?: string;
   safeguard?: boolean;
@@ -85,6 +86,7 @@ function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
     noise: flags.noise,
     noiseScale: numberOrTheory('noise-scale', flags['noise-scale'], { positive: true }),
     momentum: numberOrTheory('momentum', flags.momentum, { positive: false }),
+    lionBeta1: lionBeta1For(flags.method, flags['lion-beta1']),
     compressor: flags.compressor,
     aggregator: flags.aggregator,
     learningRate: numberOrTheory('lr', flags.lr, { positive: true }),
@@ -92,6 +94,14 @@ function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
     safeguard: flags.safeguard,
     weightDecay: nonNegativeNumber('weight-decay', flags['weight-decay']),
   };
+}
+
+function lionBeta1For(method: MethodName, value: number | undefined): number | undefined {
+  if (value !== undefined && !(value > 0 && value < 1)) {
+    throw new ConfigError(`${given('lion-beta1', value)} must be a number between 0 and 1 (both excluded), got ${givenText('lion-beta1', value)}`);
+  }
+  checkLionBeta1(method, value);
+  return value;
 }
 
 function nonNegativeNumber(flag: string, value: number | undefined): number | undefined {
