@@ -191,7 +191,7 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--workers', String(o.workers), '--rounds', String(o.rounds), '--batch-size', o.batchSize === 0 ? 'full' : String(o.batchSize),
     '--partition', o.partition, ...optional('--data-dir', o.dataDir),
     '--seed', String(o.seed),
-    '--eval-every', String(o.evalEvery), '--log-every', String(o.logEvery), '--hash-every', String(o.hashEvery),
+    '--eval-every', String(o.evalEvery), ...(o.evalGradientNorm ? ['--eval-gradient-norm'] : []), '--log-every', String(o.logEvery), '--hash-every', String(o.hashEvery),
     '--diagnostics-every', String(o.diagnosticsEvery),
     '--quorum', String(o.quorum), '--round-timeout', String(o.roundTimeoutMs / 1000),
     '--checkpoint-every', String(o.checkpointEvery), ...optional('--checkpoint-dir', o.checkpointDir), ...(o.resume ? ['--resume'] : []), ...(o.overwrite ? ['--overwrite'] : []),

@@ -66,6 +66,11 @@ export const runOptions = {
   },
   seed: { type: 'number', default: 1, describe: 'Seed for initialisation, data shards, batches and vote tie-breaks' },
   'eval-every': { type: 'number', default: 50, describe: 'Rounds between test-set evaluations on the server (0: only at the end)' },
+  'eval-gradient-norm': {
+    type: 'boolean',
+    default: false,
+    describe: 'Each evaluation also reports ‖∇f‖ of the full training loss f = (1/M) Σ f_i over the workers\' shards (image data sets; one pass over the training set)',
+  },
   'log-every': { type: 'number', default: 10, describe: 'Rounds between progress lines' },
   'diagnostics-every': {
     type: 'number',

@@ -7,6 +7,7 @@ import { didYouMean } from '../shared/closest-match.js';
 import { checkLionBeta1, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
 import { parseAddress, type Address } from '../shared/address.js';
+import { isAnalyticModel } from '../problem/analytic/analytic-registry.js';
 import { parsePartitionSpec } from '../problem/data/partition-spec.js';
 import type { ServerOptions } from '../server/main.js';
 import { defaultRunDirectory } from '../server/run-directory.js';
@@ -33,6 +34,7 @@ export interface RunFlags {
   'weight-decay'?: number;
   seed: number;
   'eval-every': number;
+  'eval-gradient-norm'?: boolean;
   'log-every': number;
   'hash-every': number;
   'diagnostics-every': number;
@@ -104,6 +106,15 @@ function lionBeta1For(method: MethodName, value: number | undefined): number | u
   return value;
 }
 
+function gradientNormWanted(flags: RunFlags): boolean {
+  if (flags['eval-gradient-norm'] === true && isAnalyticModel(flags.model)) {
+    throw new ConfigError(
+      `--eval-gradient-norm is for image data sets (it differentiates the training loss over the workers' shards); ${flags.model} is analytic: leave the flag out (chen-1d reports |∇f| at every evaluation already)`,
+    );
+  }
+  return flags['eval-gradient-norm'] === true;
+}
+
 function nonNegativeNumber(flag: string, value: number | undefined): number | undefined {
   if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new ConfigError(`--${flag} must be a non-negative number, got ${value}`);
   return value;
@@ -161,6 +172,7 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     dataDir: flags['data-dir'],
     seed: integerIn('seed', flags.seed, 0, 2 ** 32 - 1),
     evalEvery: integerIn('eval-every', flags['eval-every'], 0, 100_000_000),
+    evalGradientNorm: gradientNormWanted(flags),
     logEvery: integerIn('log-every', flags['log-every'], 1, 100_000_000),
     hashEvery: integerIn('hash-every', flags['hash-every'], 0, 100_000_000),
     diagnosticsEvery: integerIn('diagnostics-every', flags['diagnostics-every'], 0, 100_000_000),

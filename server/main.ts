@@ -8,7 +8,7 @@ import type { Logger } from '../shared/logging.js';
 import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
-import type { BackendChoice, TrainingProblem } from '../problem/training-problem.js';
+import type { BackendChoice, Evaluation, TrainingProblem } from '../problem/training-problem.js';
 import { loadLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { claimRunDirectory } from './run-directory.js';
 import { newRunId, readRunSettings, software, writeRunSettings } from './run-settings.js';
@@ -48,6 +48,8 @@ export interface ServerOptions {
   port: number;
   kernels: KernelChoice;
   evalEvery: number;
+  /** Each evaluation also reports ‖∇f‖ of the full training loss (image data sets; a pass over the training set). */
+  evalGradientNorm?: boolean;
   logEvery: number;
   diagnosticsEvery: number;
   backend: BackendChoice;
@@ -82,6 +84,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const credentials = serverCredentials(options.security);
   if (problem.backendFallback) log.warn({ fallback: problem.backendFallback }, problem.backendFallback);
   const histograms = problem.shardHistograms?.(options.workers, options.partition, options.seed);
+  const evaluate = evaluation(options, problem);
   const d = problem.parameterCount;
   const resolved = resolvePipeline(options.method, { d, workers: options.workers, rounds: options.rounds });
   const method = buildMethod(resolved.method, resolved.pipeline, resolved.learningRate, d, options.workers);
@@ -121,7 +124,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const watch = options.dashboard ? await startRunWatch(options.dashboard, { config, settings: shownSettings, membership, traffic, token, log }) : undefined;
   const record = new RunRecord(options.out, { resumeRound: options.resume ? store.round : undefined });
   const reporter = new ProgressReporter({
-    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
+    config, method, problemName: problem.name, evaluate, store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
   });
   const coordinator = new RoundCoordinator(
     config,
@@ -209,6 +212,22 @@ function widenReceiveWindows(server: grpc.Server): void {
   }
 }
 
+/**
+ * The problem's evaluation, with --eval-gradient-norm also ‖∇f‖ of the full training loss (metric gradientNorm,
+ * as the analytic chen-1d reports it). Measured on the server's parameters; nothing about training changes.
+ */
+function evaluation(options: ServerOptions, problem: TrainingProblem): (parameters: Float32Array) => Evaluation {
+  if (!options.evalGradientNorm) return (parameters) => problem.evaluate(parameters);
+  if (!problem.trainingGradientNorm) {
+    throw new ConfigError(`--eval-gradient-norm needs an image data set, whose training loss the server can differentiate; ${problem.name} has none (leave the flag out)`);
+  }
+  const shards = { workers: options.workers, partition: options.partition, seed: options.seed };
+  return (parameters) => {
+    const evaluated = problem.evaluate(parameters);
+    return { ...evaluated, metrics: { ...evaluated.metrics, gradientNorm: problem.trainingGradientNorm!(parameters, shards) } };
+  };
+}
+
 /** Lets calls in flight finish for a moment, then closes whatever is left. */
 async function shutdown(server: grpc.Server): Promise<void> {
   const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
@@ -221,7 +240,7 @@ function serverSettings(o: ServerOptions, checkpointDir: string): Record<string,
   return {
     kernels: resolvedKernelChoice(o.kernels), backend: o.backend, dataDir: o.dataDir ?? null, host: o.host, port: o.port,
     quorum: o.quorum, roundTimeoutSeconds: o.roundTimeoutMs / 1000, checkpointDir, checkpointEvery: o.checkpointEvery,
-    evalEvery: o.evalEvery, logEvery: o.logEvery, diagnosticsEvery: o.diagnosticsEvery,
+    evalEvery: o.evalEvery, evalGradientNorm: o.evalGradientNorm ?? false, logEvery: o.logEvery, diagnosticsEvery: o.diagnosticsEvery,
     token: Boolean(o.security.token || o.security.tokenFile), tls: Boolean(o.security.tlsCert), clientCertificates: Boolean(o.security.tlsCa),
   };
 }
