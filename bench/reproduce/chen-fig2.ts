@@ -1,6 +1,7 @@
 // Chen et al. 2020, Fig. 2: MNIST, each worker holding the data of two classes, full batch. Full-batch signSGD
 // without noise stalls with poor accuracy; noisy signSGD (b = 1e-3, 1e-5) and signSGD on mini-batches of 128
-// (sampling noise) keep improving.
+// (sampling noise) keep improving. Three panels, as the paper's: training loss, the gradient norm of the full
+// training loss (measured by the server, --eval-gradient-norm; sign methods never send it) and test accuracy.
 import { DataError } from '../../shared/errors.js';
 import { findDataset } from '../../problem/data/dataset-locations.js';
 import type { Claim, Figure } from './figure.js';
