@@ -46,7 +46,11 @@ export const runOptions = {
   'lr-schedule': { type: 'string', default: 'constant', describe: `Step-size schedule: ${LR_SCHEDULE_HELP}` },
   noise: { choices: ['none', ...NOISE_DISTRIBUTIONS], describe: 'Worker stage: add b·ξ (unit variance) to the gradient (default: the method\'s)' },
   'noise-scale': { type: 'string', describe: 'b for --noise, or "theory": (T·d)^¼ for vote, (T·d)^⅙ for median' },
-  momentum: { type: 'string', describe: 'Worker stage: momentum β in [0, 1), or "theory" (1 − 1/√T); 0 = none' },
+  momentum: { type: 'string', describe: 'Worker stage: momentum β in [0, 1), or "theory" (1 − 1/√T); 0 = none (lion, lion-avg: Lion\'s β₂)' },
+  'lion-beta1': {
+    type: 'number',
+    describe: 'lion, lion-avg: Lion\'s β₁ in (0, 1), the worker sends sign(β₁m + (1−β₁)g) (default 0.9; --momentum is β₂, default 0.99)',
+  },
   compressor: { choices: COMPRESSORS.map((c) => c.name), describe: 'Worker stage: what is sent up (default: the method\'s)' },
   safeguard: {
     type: 'boolean',
@@ -62,6 +66,11 @@ export const runOptions = {
   },
   seed: { type: 'number', default: 1, describe: 'Seed for initialisation, data shards, batches and vote tie-breaks' },
   'eval-every': { type: 'number', default: 50, describe: 'Rounds between test-set evaluations on the server (0: only at the end)' },
+  'eval-gradient-norm': {
+    type: 'boolean',
+    default: false,
+    describe: 'Each evaluation also reports ‖∇f‖ of the full training loss f = (1/M) Σ f_i over the workers\' shards (image data sets; one pass over the training set)',
+  },
   'log-every': { type: 'number', default: 10, describe: 'Rounds between progress lines' },
   'diagnostics-every': {
     type: 'number',

@@ -2,11 +2,12 @@
 import type { KernelChoice } from '../shared/kernels/kernel-set.js';
 import { ConfigError } from '../shared/errors.js';
 import { givenValue } from './given-value.js';
-import { isMethodName, METHOD_NAMES } from '../shared/methods/presets.js';
+import { isMethodName, METHOD_NAMES, type MethodName } from '../shared/methods/presets.js';
 import { didYouMean } from '../shared/closest-match.js';
-import type { PipelineChoice } from '../shared/methods/pipeline-choice.js';
+import { checkLionBeta1, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import type { SecurityFlags } from '../shared/security.js';
 import { parseAddress, type Address } from '../shared/address.js';
+import { isAnalyticModel } from '../problem/analytic/analytic-registry.js';
 import { parsePartitionSpec } from '../problem/data/partition-spec.js';
 import type { ServerOptions } from '../server/main.js';
 import { defaultRunDirectory } from '../server/run-directory.js';
@@ -26,12 +27,14 @@ export interface RunFlags {
   noise?: string;
   'noise-scale'?: string;
   momentum?: string;
+  'lion-beta1'?: number;
   compressor?: string;
   aggregator?: string;
   safeguard?: boolean;
   'weight-decay'?: number;
   seed: number;
   'eval-every': number;
+  'eval-gradient-norm'?: boolean;
   'log-every': number;
   'hash-every': number;
   'diagnostics-every': number;
@@ -87,6 +90,7 @@ function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
     noise: flags.noise,
     noiseScale: numberOrTheory('noise-scale', flags['noise-scale'], { positive: true }),
     momentum: numberOrTheory('momentum', flags.momentum, { positive: false }),
+    lionBeta1: lionBeta1For(flags.method, flags['lion-beta1']),
     compressor: flags.compressor,
     aggregator: flags.aggregator,
     learningRate: numberOrTheory('lr', flags.lr, { positive: true }),
@@ -94,6 +98,23 @@ function pipelineChoiceFrom(flags: RunFlags): PipelineChoice {
     safeguard: flags.safeguard,
     weightDecay: nonNegativeNumber('weight-decay', flags['weight-decay']),
   };
+}
+
+function lionBeta1For(method: MethodName, value: number | undefined): number | undefined {
+  if (value !== undefined && !(value > 0 && value < 1)) {
+    throw new ConfigError(`${given('lion-beta1', value)} must be a number between 0 and 1 (both excluded), got ${givenText('lion-beta1', value)}`);
+  }
+  checkLionBeta1(method, value);
+  return value;
+}
+
+function gradientNormWanted(flags: RunFlags): boolean {
+  if (flags['eval-gradient-norm'] === true && isAnalyticModel(flags.model)) {
+    throw new ConfigError(
+      `--eval-gradient-norm is for image data sets (it differentiates the training loss over the workers' shards); ${flags.model} is analytic: leave the flag out (chen-1d reports |∇f| at every evaluation already)`,
+    );
+  }
+  return flags['eval-gradient-norm'] === true;
 }
 
 function nonNegativeNumber(flag: string, value: number | undefined): number | undefined {
@@ -156,6 +177,7 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     dataDir: flags['data-dir'],
     seed: integerIn('seed', flags.seed, 0, 2 ** 32 - 1),
     evalEvery: integerIn('eval-every', flags['eval-every'], 0, 100_000_000),
+    evalGradientNorm: gradientNormWanted(flags),
     logEvery: integerIn('log-every', flags['log-every'], 1, 100_000_000),
     hashEvery: integerIn('hash-every', flags['hash-every'], 0, 100_000_000),
     diagnosticsEvery: integerIn('diagnostics-every', flags['diagnostics-every'], 0, 100_000_000),

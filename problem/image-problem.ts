@@ -2,7 +2,9 @@
 // shard; evaluation is accuracy on the held-out test split.
 import { selectBackend } from './backend.js';
 import { assignData, partitionShards } from './data/assignment.js';
+import type { Batch } from './data/batches.js';
 import { classHistogram } from './data/class-histogram.js';
+import { FullBatchSampler } from './data/full-batch-sampler.js';
 import type { BackendChoice, ProblemSpec, TrainingProblem } from './training-problem.js';
 import { loadTask } from './task.js';
 
@@ -10,6 +12,8 @@ export async function imageProblem(spec: ProblemSpec, backendChoice: BackendChoi
   const { dataset, model } = loadTask(spec.dataset, spec.model, { dataDir: spec.dataDir });
   const backend = await selectBackend(backendChoice, { kernels: model.requiredKernels, model: model.name });
   const { train, test } = dataset;
+  // Built on the first trainingGradientNorm call: every worker's whole shard, as its full-batch sampler holds it.
+  let shardBatches: { key: string; batches: Batch[]; gradient: Float32Array; sum: Float64Array } | undefined;
   return {
     name: `${model.name} on ${dataset.name}`,
     parameterCount: model.parameterCount,
@@ -34,6 +38,22 @@ export async function imageProblem(spec: ProblemSpec, backendChoice: BackendChoi
     },
     shardHistograms: (workers, partition, seed) =>
       partitionShards(partition, train, workers, seed).map((shard) => classHistogram(shard, train.labels, train.classes)),
+    trainingGradientNorm(parameters, { workers, partition, seed }) {
+      const key = `${workers}/${partition}/${seed}`;
+      if (shardBatches?.key !== key) {
+        const batches = partitionShards(partition, train, workers, seed).map((shard) => new FullBatchSampler(train, shard).next());
+        shardBatches = { key, batches, gradient: new Float32Array(model.parameterCount), sum: new Float64Array(model.parameterCount) };
+      }
+      const { batches, gradient, sum } = shardBatches;
+      sum.fill(0);
+      for (const batch of batches) {
+        model.lossAndGradient(parameters, batch.x, batch.labels, batch.size, gradient);
+        for (let j = 0; j < sum.length; j++) sum[j] += gradient[j];
+      }
+      let squares = 0;
+      for (let j = 0; j < sum.length; j++) squares += (sum[j] / workers) ** 2;
+      return Math.sqrt(squares);
+    },
     evaluate(parameters) {
       const { loss, accuracy } = model.evaluate(parameters, test);
       return {

@@ -27,12 +27,24 @@ export interface TrainingProblem {
   /** Per-worker class counts under a partition, for the server's start-up log (image data sets). */
   shardHistograms?(workers: number, partition: string, seed: number): number[][];
   evaluate(parameters: Float32Array): Evaluation;
+  /**
+   * ‖∇f‖₂ of the global training loss f = (1/M) Σ f_i, f_i the mean loss over worker i's whole shard (image data
+   * sets: one pass over the training set, the workers' own full-batch gradients). A reported metric, never sent.
+   */
+  trainingGradientNorm?(parameters: Float32Array, shards: ShardLayout): number;
   /** ∇f of the global loss (analytic problems only): the server measures the workers' sign success against it. */
   trueGradient?(parameters: Float32Array, out: Float32Array): void;
   /** For the log: which compute backend this problem runs on, and why. */
   readonly backendDetail: string;
   /** Set when a forced backend lacked a kernel the model needs and the next one was used. */
   readonly backendFallback?: string;
+}
+
+/** How the training set is split over the workers: what the server needs to rebuild every shard. */
+export interface ShardLayout {
+  workers: number;
+  partition: string;
+  seed: number;
 }
 
 export interface OracleOptions {

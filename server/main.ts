@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logging.js';
 import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
-import type { BackendChoice, TrainingProblem } from '../problem/training-problem.js';
+import type { BackendChoice, Evaluation, TrainingProblem } from '../problem/training-problem.js';
 import { checkSameRun, loadCheckpointOfRound, loadLatestCheckpoint, newestCommonRound, refuseFinished, validCheckpointRounds, writeCheckpoint } from './checkpoint.js';
 import { bind, delay, shutdown, widenReceiveWindows } from './grpc-server.js';
 import { planShards } from './shard-map.js';
@@ -60,6 +60,8 @@ export interface ServerOptions {
   port: number;
   kernels: KernelChoice;
   evalEvery: number;
+  /** Each evaluation also reports ‖∇f‖ of the full training loss (image data sets; a pass over the training set). */
+  evalGradientNorm?: boolean;
   logEvery: number;
   diagnosticsEvery: number;
   backend: BackendChoice;
@@ -95,6 +97,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const credentials = serverCredentials(options.security);
   if (problem.backendFallback) log.warn({ fallback: problem.backendFallback }, problem.backendFallback);
   const histograms = problem.shardHistograms?.(options.workers, options.partition, options.seed);
+  const evaluate = evaluation(options, problem);
   const d = problem.parameterCount;
   const resolved = resolvePipeline(options.method, { d, workers: options.workers, rounds: options.rounds });
   const method = buildMethod(resolved.method, resolved.pipeline, resolved.learningRate, d, options.workers);
@@ -219,7 +222,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const ownStore = store!;
   const record = new RunRecord(options.out, { resumeRound: options.resume ? ownStore.round : undefined });
   const reporter = new ProgressReporter({
-    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store: ownStore, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
+    config, method, problemName: problem.name, evaluate, store: ownStore, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
     gather: slices && ((round) => slices.gather(round, d, own, ownStore.parameters)),
     shardTraffic: slices && (() => slices.traffic),
   });
@@ -288,14 +291,28 @@ function resumeSlice(directory: string, runId: string, round: number, ownConfig:
   return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
 }
 
-
+/**
+ * The problem's evaluation, with --eval-gradient-norm also ‖∇f‖ of the full training loss (metric gradientNorm,
+ * as the analytic chen-1d reports it). Measured on the server's parameters; nothing about training changes.
+ */
+function evaluation(options: ServerOptions, problem: TrainingProblem): (parameters: Float32Array) => Evaluation {
+  if (!options.evalGradientNorm) return (parameters) => problem.evaluate(parameters);
+  if (!problem.trainingGradientNorm) {
+    throw new ConfigError(`--eval-gradient-norm needs an image data set, whose training loss the server can differentiate; ${problem.name} has none (leave the flag out)`);
+  }
+  const shards = { workers: options.workers, partition: options.partition, seed: options.seed };
+  return (parameters) => {
+    const evaluated = problem.evaluate(parameters);
+    return { ...evaluated, metrics: { ...evaluated.metrics, gradientNorm: problem.trainingGradientNorm!(parameters, shards) } };
+  };
+}
 
 /** What config.json records of the server's own flags (never a secret: only whether there is one). */
 function serverSettings(o: ServerOptions, checkpointDir: string): Record<string, unknown> {
   return {
     kernels: resolvedKernelChoice(o.kernels), backend: o.backend, dataDir: o.dataDir ?? null, host: o.host, port: o.port,
     quorum: o.quorum, roundTimeoutSeconds: o.roundTimeoutMs / 1000, checkpointDir, checkpointEvery: o.checkpointEvery,
-    evalEvery: o.evalEvery, logEvery: o.logEvery, diagnosticsEvery: o.diagnosticsEvery,
+    evalEvery: o.evalEvery, evalGradientNorm: o.evalGradientNorm ?? false, logEvery: o.logEvery, diagnosticsEvery: o.diagnosticsEvery,
     token: Boolean(o.security.token || o.security.tokenFile), tls: Boolean(o.security.tlsCert), clientCertificates: Boolean(o.security.tlsCa),
   };
 }

@@ -2,6 +2,9 @@
 // m ← β₂m + (1−β₂)g, with m starting at 0; the presets are majority vote (lion) and the average of signs
 // (lion-avg) with Lion's defaults; every replica applies x ← x − γ(Δ + λx) (decoupled weight decay).
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { allocatePayload, asSignWords } from '../shared/codec/wire-format.js';
@@ -11,6 +14,7 @@ import { lionMomentumStage } from '../shared/methods/lion-momentum.js';
 import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline } from '../shared/methods/pipeline-choice.js';
 import { Xoshiro128 } from '../shared/random/xoshiro128.js';
+import { runCli } from './support/cli.js';
 
 test('the Lion stage: c = β₁m + (1−β₁)g is sent, then m ← β₂m + (1−β₂)g; m starts at 0', () => {
   const d = 37;
@@ -75,5 +79,34 @@ test('the replica step with weight decay is x − γ(Δ + λx): the vote\'s ±1 
   for (let j = 0; j < d; j++) {
     const expected = start[j] - gamma * (1 / 3 + lambda * start[j]);
     assert.ok(Math.abs(y[j] - expected) <= 2 ** -22 * (1 + Math.abs(expected)), `count-planes j = ${j}: ${y[j]} vs ${expected}`);
+  }
+});
+
+test('--lion-beta1 sets Lion\'s β₁ over real processes (config.json records it, a different β₁ trains differently); bad values get one line', async () => {
+  const run = async (beta1?: string) => {
+    const out = mkdtempSync(join(tmpdir(), 'signps-lion-beta1-'));
+    const flags = ['local', '--method', 'lion', '--model', 'rosenbrock', '--workers', '2', '--rounds', '20', '--eval-every', '0', '--out', out];
+    const finished = await runCli([...flags, ...(beta1 === undefined ? [] : ['--lion-beta1', beta1])]);
+    assert.equal(finished.code, 0, finished.stderr);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { run: { pipeline: { lionBeta1: number; momentum: number } } };
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { parameterHash: string };
+    return { pipeline: config.run.pipeline, hash: summary.parameterHash };
+  };
+  const [preset, half] = [await run(), await run('0.5')];
+  assert.deepEqual([preset.pipeline.lionBeta1, preset.pipeline.momentum], [0.9, 0.99]);
+  assert.deepEqual([half.pipeline.lionBeta1, half.pipeline.momentum], [0.5, 0.99]);
+  assert.notEqual(half.hash, preset.hash);
+
+  const refusals: Array<[string[], RegExp]> = [
+    [['--lion-beta1', '1'], /^signps local: --lion-beta1 must be a number between 0 and 1 \(both excluded\), got 1$/],
+    [['--lion-beta1', '0'], /^signps local: --lion-beta1 must be a number between 0 and 1 \(both excluded\), got 0$/],
+    [['--lion-beta1', 'abc'], /^signps local: --lion-beta1 must be a number between 0 and 1 \(both excluded\), got "abc"$/],
+    [['--lion-beta1', '0.5', '--method', 'signum'], /^signps local: --lion-beta1 sets Lion's β₁, and method signum has no Lion momentum; use it with lion or lion-avg/],
+  ];
+  for (const [flags, pattern] of refusals) {
+    const refused = await runCli(['local', '--method', 'lion', '--model', 'rosenbrock', '--rounds', '1', ...flags]);
+    assert.equal(refused.code, 1, flags.join(' '));
+    assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+    assert.match(refused.stderr.trim(), pattern);
   }
 });

@@ -1,5 +1,7 @@
-// `signps reproduce`: the cheap analytic figures in their --quick form, each over real server and worker processes,
-// checked from the data behind the figure (data.json), not from the verdicts the command prints; and the refusals.
+// `signps reproduce`: every figure's --quick form over real server and worker processes (chen-fig3 needs CIFAR-10,
+// so its refusal without the data is tested instead), each checked from the data behind the figure (data.json),
+// not from the verdicts the command prints; and the refusals. The MNIST figures' quick forms are sized to add
+// about two minutes on 2 cores, most of it the start-up of their worker processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -42,6 +44,13 @@ test('--list names every figure; an unknown one or CIFAR-10 without --data-dir i
   assert.equal(cifar.code, 1);
   assert.match(cifar.stderr, /^signps reproduce: chen-fig3 trains on CIFAR-10, which is not in .*--data-dir DIR/);
   assert.equal(cifar.stderr.trim().split('\n').length, 1);
+
+  // Without --data-dir: what is missing (CIFAR-10's files) and what to do (--data-dir, and how to fetch them).
+  const noDir = await runCli(['reproduce', 'chen-fig3', '--quick']);
+  assert.equal(noDir.code, 1);
+  assert.match(noDir.stderr, /^signps reproduce: chen-fig3 trains on CIFAR-10, read from files: pass --data-dir DIR holding cifar-10-batches-bin \(`signps data fetch cifar10 --to DIR`/);
+  assert.equal(noDir.stderr.trim().split('\n').length, 1);
+  assert.equal(noDir.stdout, '', 'nothing was trained');
 });
 
 test('a Rosenbrock start point that is not a number is refused in one line', async () => {
@@ -82,4 +91,53 @@ test('safaryan-fig4 --quick: more nodes converge faster on Rosenbrock; 2l−1 an
     }
   }
   assert.ok(meanF.constant[4] < 0.8 * meanF.constant[1], JSON.stringify(meanF.constant));
+});
+
+test('chen-fig2 --quick: on label-skewed MNIST, full batch, noise and sub-sampling both beat plain signSGD', async () => {
+  const { data } = await reproduce('chen-fig2');
+  const accuracy = data.testAccuracy as Record<string, number>;
+  const loss = data.finalTrainingLoss as Record<string, number>;
+  assert.deepEqual(Object.keys(accuracy).sort(), ['batch128', 'full-batch', 'noisy-b1e-3'], 'the quick form leaves out b = 1e-5');
+  assert.ok(accuracy['noisy-b1e-3'] >= accuracy['full-batch'] + 0.01, JSON.stringify(accuracy));
+  assert.ok(accuracy.batch128 > accuracy['full-batch'], JSON.stringify(accuracy));
+  assert.ok(loss['noisy-b1e-3'] < loss['full-batch'] && loss.batch128 < loss['full-batch'], JSON.stringify(loss));
+  // The gradient-norm panel: ‖∇f‖ of the full training loss, measured by the server at every evaluation.
+  const norms = data.gradientNorm as Record<string, Array<{ round: number; value: number }>>;
+  for (const id of Object.keys(accuracy)) assert.equal(norms[id].length, 6, `${id}: an evaluation every 5 of 30 rounds`);
+  const finalNorm = data.finalGradientNorm as Record<string, number>;
+  assert.ok(finalNorm['noisy-b1e-3'] < finalNorm['full-batch'], JSON.stringify(finalNorm));
+});
+
+test('safaryan-fig23 --quick: at an equal budget signSGD is ahead of SGD early, and converges, split or shuffled', async () => {
+  const { data } = await reproduce('safaryan-fig23');
+  const budget = data.budgetMb as number;
+  const curves = data.curves as Record<string, Array<{ mb: number; accuracy: number }>>;
+  const at = (id: string, mb: number) => curves[id].filter((p) => p.mb <= mb + 1e-9).at(-1)?.accuracy ?? 0;
+  const late = (id: string) => {
+    const points = curves[id].filter((p) => p.mb > 0.75 * budget - 1e-9);
+    return points.reduce((s, p) => s + p.accuracy, 0) / points.length;
+  };
+  for (const batching of ['split', 'shuffled']) {
+    assert.ok(at(`${batching}-signsgd`, budget / 4) > at(`${batching}-sgd`, budget / 4) + 0.2, `${batching}: ${JSON.stringify(curves)}`);
+    assert.ok(late(`${batching}-signsgd`) > 0.8, `${batching}: ${late(`${batching}-signsgd`)}`);
+    // Equal budget: SGD's 32× larger messages buy it 32× fewer rounds.
+    const rounds = data.rounds as Record<string, number>;
+    assert.ok(rounds[`${batching}-signsgd`] >= 30 * rounds[`${batching}-sgd`], JSON.stringify(rounds));
+  }
+});
+
+test('heterogeneity-grid --quick: label skew costs signSGD accuracy that SGD keeps', async () => {
+  const { data } = await reproduce('heterogeneity-grid');
+  const rows = data.accuracy as Array<{ row: string; column: string; accuracy: number }>;
+  const accuracy = (row: string, column: string) => rows.find((r) => r.row === row && r.column === column)!.accuracy;
+  const drop = (row: string) => accuracy(row, 'iid') - accuracy(row, 'label-skew:2');
+  assert.ok(drop('signsgd') > drop('sgd') + 0.05, JSON.stringify(rows));
+});
+
+test('byzantine-grid --quick: 2 of 7 workers sending −10× their gradient break the mean, not the vote', async () => {
+  const { data } = await reproduce('byzantine-grid');
+  const rows = data.accuracy as Array<{ row: string; column: string; accuracy: number }>;
+  const accuracy = (row: string, column: string) => rows.find((r) => r.row === row && r.column === column)!.accuracy;
+  assert.ok(accuracy('sgd', 'scaled:-10') < 0.5 && accuracy('sgd', 'none') > 0.7, JSON.stringify(rows));
+  assert.ok(accuracy('signsgd', 'none') - accuracy('signsgd', 'scaled:-10') < 0.1, JSON.stringify(rows));
 });

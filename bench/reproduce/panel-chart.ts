@@ -2,12 +2,15 @@
 // own y scale, one line per method against the iteration.
 import type { TopLevelSpec } from 'vega-lite';
 
-/** Rows of `values`: { panel, method, round, value }. `methodOrder` fixes the legend's order when given. */
-export function panelChart(title: string, values: object[], methodOrder?: string[]): TopLevelSpec {
+/**
+ * Rows of `values`: { panel, method, round, value }. `methodOrder` fixes the legend's order, `panelOrder` the
+ * panels' from left to right, when given.
+ */
+export function panelChart(title: string, values: object[], methodOrder?: string[], panelOrder?: string[]): TopLevelSpec {
   return {
     title,
     data: { values },
-    facet: { column: { field: 'panel', type: 'nominal', title: null } },
+    facet: { column: { field: 'panel', type: 'nominal', title: null, ...(panelOrder ? { sort: panelOrder } : {}) } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 320,

@@ -8,6 +8,8 @@ import { compressorNamed } from '../../shared/methods/stage-registry.js';
 import type { Claim, Figure } from './figure.js';
 
 const HIDDEN = 128;
+/** --quick's budget: 157 signSGD rounds, 4 SGD rounds; sized for the test suite on 2 cores. */
+const QUICK_BUDGET_MB = 2;
 const MODEL = `mlp:${HIDDEN}`;
 const BATCH = 128;
 /** Weights and biases of MLP 784-HIDDEN-10; checked against each run's own count below. */
@@ -30,7 +32,7 @@ export const safaryanFig23: Figure = {
     'against communication"; sign methods converge under the skewed, multi-modal gradients of split batches; with split ' +
     'batches test accuracy stops improving in the second half while training accuracy still grows.',
   async reproduce({ quick, budgetMb: requested }, runs) {
-    const budgetMb = requested ?? (quick ? 4 : 100);
+    const budgetMb = requested ?? (quick ? QUICK_BUDGET_MB : 100);
     const d = PARAMETERS;
     const methods: MethodName[] = ['signsgd', 'sgd'];
     const batchings = [
@@ -69,6 +71,11 @@ export const safaryanFig23: Figure = {
       return within.length ? within[within.length - 1].accuracy : Number.NaN;
     };
     const pct = (x: number) => (Number.isNaN(x) ? 'not evaluated yet' : `${(100 * x).toFixed(1)}%`);
+    /** Mean test accuracy over the evaluations in the last quarter of the budget: split batches make single points jump. */
+    const lateAccuracy = (batching: string, method: string) => {
+      const late = curve(batching, method).filter((p) => p.mb > 0.75 * budgetMb - 1e-9);
+      return late.length ? late.reduce((s, p) => s + p.accuracy, 0) / late.length : Number.NaN;
+    };
     const early = budgetMb / 4;
     const claims: Claim[] = batchings.flatMap((b) => [
       {
@@ -77,9 +84,9 @@ export const safaryanFig23: Figure = {
         holds: accuracyAt(b.id, 'signsgd', early) > accuracyAt(b.id, 'sgd', early),
       },
       {
-        claim: `${b.label}: signSGD converges (test accuracy above 80% within the budget)`,
-        measured: `signSGD ${pct(accuracyAt(b.id, 'signsgd', budgetMb))} at ${budgetMb} MB`,
-        holds: accuracyAt(b.id, 'signsgd', budgetMb) > 0.8,
+        claim: `${b.label}: signSGD converges (test accuracy above 80% on average over the last quarter of the budget)`,
+        measured: `signSGD ${pct(lateAccuracy(b.id, 'signsgd'))} over ${0.75 * budgetMb}–${budgetMb} MB (${pct(accuracyAt(b.id, 'signsgd', budgetMb))} at ${budgetMb} MB)`,
+        holds: lateAccuracy(b.id, 'signsgd') > 0.8,
       },
     ]);
     const values = curves.flatMap((c) => c.points.map((p) => ({ batching: c.batching.label, method: c.method, mb: p.mb, accuracy: 100 * p.accuracy })));
@@ -120,7 +127,7 @@ export const safaryanFig23: Figure = {
         'Step sizes are our presets, not tuned per batch size over {10, …, 0.0001} as in the paper; one repetition, not 3; no gradient histograms.',
         'Test accuracy only: the server evaluates the held-out set, not the training set.',
         'The paper does not give its hidden width; we use 128.',
-        ...(quick ? [`--quick: a budget of ${budgetMb} MB instead of 100.`] : []),
+        ...(quick ? [`--quick: a budget of ${budgetMb} MB instead of 100 (SGD has only a few rounds: the early comparison is the claim it shows).`] : []),
       ],
       claims,
     };

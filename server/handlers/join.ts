@@ -1,5 +1,10 @@
 // Join: a worker asks to take part; it gets an id, the membership secret that proves the id from then on, a data
 // shard and the run's configuration, and must open its Attend stream soon after.
+// A member is not yet a round's participant: it still has to build its problem (load the model library and its
+// data, seconds on a loaded machine), and becomes one at its first FetchParameters (in a sharded run, at its first
+// contribution, so every server takes it in the same round: handlers/push-contribution.ts). Counting it from Join let
+// round 0's deadline run out during a slow start, so the round closed with a quorum and the same seed and flags
+// gave different parameters depending on the machine's load (test/slow-start.test.ts).
 import type * as grpc from '@grpc/grpc-js';
 import { PROTOCOL_VERSION } from '../../shared/protocol.js';
 import { VersionMismatchError, WrongServerRoleError } from '../../shared/protocol-errors.js';
@@ -15,7 +20,7 @@ const ATTEND_WITHIN_MS = 15_000;
 export function join(
   deps: ServiceDeps, call: grpc.ServerUnaryCall<JoinRequest__Output, JoinReply>, callback: grpc.sendUnaryData<JoinReply>,
 ): void {
-  const { config, membership, coordinator, refusals, log } = deps;
+  const { config, membership, refusals, log } = deps;
   const { protocolVersion } = call.request;
   const workerName = quotePeer(call.request.workerName);
   if (protocolVersion !== PROTOCOL_VERSION) {
@@ -29,8 +34,6 @@ export function join(
       throw new WrongServerRoleError(`this is a shard server of a sharded run; workers join its primary at ${deps.primary} (--server ${deps.primary})`);
     }
     const member = membership.join(call.request.workerName);
-    // A sharded run admits the worker when it fetches the parameters, as every shard server does (round-admission.ts).
-    if (!deps.shards) coordinator.addParticipant(member.workerId);
     log.info(
       { workerId: member.workerId, shard: member.shardIndex, workerName, peer: call.getPeer() },
       `worker ${member.workerId} "${workerName}" joined from ${call.getPeer()} (shard ${member.shardIndex}, ${membership.size}/${config.workers})`,

@@ -14,6 +14,8 @@ export interface PipelineChoice {
   noise?: string;
   noiseScale?: number | 'theory';
   momentum?: number | 'theory';
+  /** Lion's β₁ (lion and lion-avg only; default the preset's 0.9). */
+  lionBeta1?: number;
   compressor?: string;
   /** name or name:parameter, e.g. trimmed-mean:0.2 or krum:2 */
   aggregator?: string;
@@ -67,6 +69,8 @@ export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape)
   // Safaryan & Richtárik, Thm 4: β = 1 − 1/√K.
   const momentum = momentumChoice === 'theory' ? 1 - 1 / Math.sqrt(rounds) : momentumChoice;
 
+  checkLionBeta1(choice.method, choice.lionBeta1);
+
   let learningRate: number;
   if (choice.learningRate === 'theory') {
     if (!preset.theoryLearningRate) {
@@ -89,10 +93,20 @@ export function resolvePipeline(choice: PipelineChoice, { d, rounds }: RunShape)
       aggregatorParameter,
       lrSchedule: choice.lrSchedule ?? 'constant',
       safeguard: choice.safeguard ?? preset.safeguard ?? false,
-      lionBeta1: preset.lionBeta1 ?? 0,
+      lionBeta1: choice.lionBeta1 ?? preset.lionBeta1 ?? 0,
       weightDecay: choice.weightDecay ?? preset.weightDecay ?? 0,
     },
   };
+}
+
+/** Lion's β₁ belongs to the methods with Lion's momentum stage; anywhere else it is refused, not ignored. */
+export function checkLionBeta1(method: MethodName, lionBeta1: number | undefined): void {
+  const preset: Preset = PRESETS[method];
+  if (lionBeta1 !== undefined && preset.lionBeta1 === undefined) {
+    throw new ConfigError(
+      `--lion-beta1 sets Lion's β₁, and method ${method} has no Lion momentum; use it with lion or lion-avg (plain momentum is --momentum)`,
+    );
+  }
 }
 
 /**

@@ -22,12 +22,23 @@ export function outsideClient(port: number): ParameterServerClient {
   return new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options);
 }
 
-export function joinAs(client: ParameterServerClient, workerName = 'outsider', protocolVersion = PROTOCOL_VERSION): Promise<Membership> {
-  return new Promise((resolve, reject) =>
+/**
+ * Joins as a worker does: Join, then FetchParameters, which makes the member a participant of the open round
+ * (a member that has not fetched yet is still building its problem, and no round waits for it).
+ */
+export async function joinAs(client: ParameterServerClient, workerName = 'outsider', protocolVersion = PROTOCOL_VERSION): Promise<Membership> {
+  const member = await new Promise<Membership>((resolve, reject) =>
     client.join({ protocolVersion, workerName }, (error, reply) =>
       error || !reply ? reject(error) : resolve({ workerId: reply.workerId, secret: reply.membershipSecret }),
     ),
   );
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.fetchParameters({ workerId: member.workerId }, credentials(member.secret));
+    stream.on('data', () => undefined);
+    stream.on('error', reject);
+    stream.on('end', resolve);
+  });
+  return member;
 }
 
 /** Metadata carrying `secret` (none: no membership secret at all). */
