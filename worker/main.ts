@@ -167,6 +167,13 @@ async function trainRounds(
 
   const timed = log.isLevelEnabled('debug');
   while (!stop.requested) {
+    if (round >= config.rounds) {
+      // Fetched after the last round closed (its update was withdrawn, or this worker missed its deadline): these
+      // are the final parameters, and a contribution would only be refused as "training is over".
+      const hash = parameterHash(parameters).toString('hex');
+      log.info({ event: 'finished', round, parameterHash: hash }, `training finished after round ${round}; fetched the final parameters ${hash}`);
+      return true;
+    }
     try {
       const startedAt = monotonicMs();
       const loss = oracle.lossAndGradient(parameters, round, gradient);
