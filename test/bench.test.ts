@@ -66,18 +66,18 @@ test('the report, CSV and charts are rebuilt from recorded results', async () =>
 });
 
 test('the round split adds up to the period and follows the instants', () => {
-  // Two workers, rounds 0–2, every phase a known length (ms).
-  const server = [0, 1, 2].map((round) => {
+  // Two workers, rounds 0–3, every phase a known length (ms).
+  const server = [0, 1, 2, 3].map((round) => {
     const t = 100 * round;
     return { round, arrivedAt: { '1': t + 20, '2': t + 30 }, closedAt: t + 30, publishedAt: t + 40, aggregateMs: 6, applyMs: 3 };
   });
-  const workers = [0, 1, 2].flatMap((round) => {
+  const workers = [0, 1, 2, 3].flatMap((round) => {
     const t = 100 * round;
     return [1, 2].map((workerId) => ({
       workerId, round, startedAt: t - 30, computedAt: t - 28, encodedAt: t - 25, pushedAt: t + 31, pulledAt: t + 60, appliedAt: t + 65,
     }));
   });
-  const analysis = analyseRounds(server, workers, 0, 1);
+  const analysis = analyseRounds(server, workers, 1, 2);
   assert.equal(analysis.measuredRounds, 2);
   assert.equal(analysis.roundMs, 100);
   const s = analysis.split;
@@ -87,25 +87,26 @@ test('the round split adds up to the period and follows the instants', () => {
   );
   assert.equal(Object.values(s).reduce((a, b) => a + b, 0), 100);
   assert.equal(analysis.aggregateKernelMs, 6);
-  assert.throws(() => analyseRounds(server, workers, 0, 2), /round 2 has no complete timing/);
+  assert.throws(() => analyseRounds(server, workers, 1, 3), /round 3 has no complete timing/);
+  assert.throws(() => analyseRounds(server, workers, 0, 1), /round 0 has no complete timing \(no worker finished it or the one before\)/);
 });
 
 test('with two shard servers the split reads the last shard, and the round ends when the last worker has applied', () => {
   // Shard 1 closes 10 ms after shard 0 and publishes 10 ms later; worker 2 applies 8 ms after worker 1.
-  const server = [0, 1, 2].flatMap((round) => {
+  const server = [0, 1, 2, 3].flatMap((round) => {
     const t = 100 * round;
     return [0, 10].map((late) => ({
       round, arrivedAt: { '1': t + 20 + late, '2': t + 30 + late }, closedAt: t + 30 + late, publishedAt: t + 40 + late, aggregateMs: 6 - late / 10, applyMs: 3,
     }));
   });
-  const workers = [0, 1, 2].flatMap((round) => {
+  const workers = [0, 1, 2, 3].flatMap((round) => {
     const t = 100 * round + (round === 2 ? 6 : 0); // round 2 ends 6 ms late
     return [1, 2].map((workerId) => ({
       workerId, round, startedAt: t - 30, computedAt: t - 28, encodedAt: t - 25, pushedAt: t + 41, pulledAt: t + 60, appliedAt: t + 65 + (workerId === 2 ? 8 : 0),
     }));
   });
-  const analysis = analyseRounds(server, workers, 0, 1);
-  assert.deepEqual([analysis.roundMs, analysis.medianRoundMs], [103, 103], 'periods 100 and 106 between the last workers\' applications');
+  const analysis = analyseRounds(server, workers, 1, 2);
+  assert.deepEqual([analysis.roundMs, analysis.medianRoundMs], [103, 103], 'rounds of 100 and 106 ms between the last workers\' applications');
   assert.equal(analysis.closePeriodMs, 100);
   const s = analysis.split;
   assert.equal(s.wait, 5, 'worker 1 whole at +30 (its slower shard), worker 2 at +40, the last shard closes at +40');

@@ -14,9 +14,10 @@
 // its slice and the round closes when the last shard closes, so the split reads one merged line per round: the
 // latest of each instant over the shards.
 // The round time itself is read from the workers: round r ends when the last worker has applied round r's update
-// (every shard's, with S servers), and the period is end(r) → end(r + 1). That instant means the same for one
-// server or S, colocated or pipelined; in a steady run its mean equals the mean period between the server's closes
-// (each is one instant per round), which the split adds up to.
+// (every shard's, with S servers), and round r lasts end(r − 1) → end(r). That instant means the same for one
+// server or S, colocated or pipelined; in a steady run its mean equals the mean period between the servers' closes
+// (each is one instant per round), which the split adds up to. (Not end(r) → end(r + 1): the run's last round
+// publishes only after the server's own step, so its end comes late and would lengthen the last measured round.)
 import type { RoundSplit } from './results.js';
 
 export interface ServerRoundTiming {
@@ -41,7 +42,7 @@ export interface WorkerRoundTiming {
 
 export interface RoundAnalysis {
   measuredRounds: number;
-  /** The workers' view: last worker applied round r → last worker applied round r + 1. */
+  /** The workers' view: last worker applied round r − 1 → last worker applied round r. */
   roundMs: number;
   medianRoundMs: number;
   /** The servers' view: the last shard's close of round r → of round r + 1 (what the split adds up to). */
@@ -59,7 +60,7 @@ export interface RoundAnalysis {
 
 /**
  * Rounds `first` … `last` (inclusive) are measured; each needs the server's timing of it and of the next round
- * (for its period) and the workers' timings of both.
+ * (for its split), and the workers' timings of it, the round before (for its period) and the next.
  */
 export function analyseRounds(
   server: ServerRoundTiming[],
@@ -88,9 +89,9 @@ export function analyseRounds(
     if (!s || !next || ws.length === 0) throw new Error(`round ${round} has no complete timing (server ${Boolean(s)}, next ${Boolean(next)}, workers ${ws.length})`);
     const meanOf = (f: (w: WorkerRoundTiming, following: WorkerRoundTiming) => number) => mean(ws.map((w) => f(w, nextByWorker.get(w.workerId)!)));
     const arrivedNext = (w: WorkerRoundTiming) => next.arrivedAt[String(w.workerId)];
-    const [end, nextEnd] = [endOf(round), endOf(round + 1)];
-    if (end === undefined || nextEnd === undefined) throw new Error(`round ${round} has no complete timing (no worker finished it or the next)`);
-    const period = nextEnd - end;
+    const [previousEnd, end] = [endOf(round - 1), endOf(round)];
+    if (previousEnd === undefined || end === undefined) throw new Error(`round ${round} has no complete timing (no worker finished it or the one before)`);
+    const period = end - previousEnd;
     const split: RoundSplit = {
       compute: meanOf((_, n) => n.computedAt - n.startedAt),
       encode: meanOf((_, n) => n.encodedAt - n.computedAt),
