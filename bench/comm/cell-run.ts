@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { onCleanup } from './cleanup.js';
 import { methodPayload } from './grid.js';
 import { bytesPerRound, snapshotRounds, type Snapshot } from './link-snapshots.js';
+import { coreShare, processCpuMs, type CpuSample } from './cpu-usage.js';
 import { roundFloors } from './floors.js';
 import { createTopology, inNamespace, linkReceived, linkSent, serverLinkReceived, serverLinkSent, teardown, type Host, type Topology } from './netns.js';
 import { placementOf, type CellResult, type CellSpec } from './results.js';
@@ -23,6 +24,7 @@ import { childEnvironment, childNodeFlags } from '../../shared/child-processes.j
 const CLI_PATH = fileURLToPath(new URL('../../cli/signps.js', import.meta.url));
 const CHILD_ENV = childEnvironment();
 const NETNS_PORT = 7070;
+/** Peak memory and CPU time are sampled this often. */
 const RSS_SAMPLE_MS = 200;
 /**
  * Workers start in batches of this many, each batch once the previous one has joined: dozens of Node processes
@@ -90,7 +92,11 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   };
   const undoProcesses = onCleanup(stopAll);
   const undoTopology = onCleanup(() => topology && teardown(topology.id));
-  const rssTimer = setInterval(() => processes.forEach((p) => (p.peakRss = Math.max(p.peakRss, peakRss(p.child.pid)))), RSS_SAMPLE_MS);
+  const cpuSamples: CpuSample[] = [];
+  const rssTimer = setInterval(() => {
+    processes.forEach((p) => (p.peakRss = Math.max(p.peakRss, peakRss(p.child.pid))));
+    cpuSamples.push({ at: monotonicMs(), cpuMs: processes.reduce((sum, p) => sum + processCpuMs(p.child.pid), 0) });
+  }, RSS_SAMPLE_MS);
 
   /** Resolves once `count` workers have joined, or after BATCH_JOIN_WAIT_MS (the run then shows what went wrong). */
   const joined = (count: number) =>
@@ -330,6 +336,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     floorMs,
     floorRatio: floorMs ? analysis.roundMs / floorMs : undefined,
     overlappedFloorMs: floors?.overlappedMs,
+    cpuShare: coreShare(cpuSamples, analysis.window.from, analysis.window.to),
     serverPeakRssBytes: processes.find((p) => p.role === 'primary')?.peakRss,
     shardPeakRssBytes: S > 1 ? Math.max(...processes.filter((p) => p.role === 'shard').map((p) => p.peakRss)) : undefined,
     workerPeakRssBytes: Math.max(...processes.filter((p) => p.role === 'worker').map((p) => p.peakRss)),

@@ -49,7 +49,7 @@ export function renderReport(record: BenchRecord, charts: ChartFile[], pngNote?:
     const header = [
       'method', 'd', 'M', ...(sharded ? ['servers'] : []), 'payload up / down per round', wireHeader, 'round ms', 'rounds/s',
       ...SPLIT_PHASES.map((p) => PHASE_LABELS[p]), 'goodput MB/s', 'upload MB/s per worker',
-      ...(netns ? ['floor ms', 'round / floor', 'overlapped floor ms'] : []), 'server peak RSS',
+      ...(netns ? ['floor ms', 'round / floor', 'overlapped floor ms'] : []), 'cores busy', 'server peak RSS',
       ...(sharded ? ['shard peak RSS'] : []), 'worker peak RSS', 'replicas agree',
     ];
     lines.push(`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`);
@@ -62,6 +62,7 @@ export function renderReport(record: BenchRecord, charts: ChartFile[], pngNote?:
         ...SPLIT_PHASES.map((p) => fixed(c.split?.[p], 1)),
         fixed(c.effectiveGoodput, 1), fixed(c.workerUploadGoodput, 1),
         ...(netns ? [fixed(c.floorMs, 1), fixed(c.floorRatio, 2), fixed(c.overlappedFloorMs, 1)] : []),
+        c.cpuShare === undefined ? '–' : `${Math.round(100 * c.cpuShare)}%`,
         `${megabytes(c.serverPeakRssBytes, 0)} MB`, ...(sharded ? [c.shardPeakRssBytes === undefined ? '–' : `${megabytes(c.shardPeakRssBytes, 0)} MB`] : []),
         `${megabytes(c.workerPeakRssBytes, 0)} MB`,
         c.correct ? 'yes' : '**no**',
@@ -107,6 +108,8 @@ function legend(netns: boolean, sharded: boolean): string[] {
       'one is in; aggregate is the server\'s aggregation and the copy of the update (the server takes its own replica step ' +
       'after publishing, during the broadcast, except on rounds that carry the parameter hash or end the run); broadcast ends ' +
       'when the worker holds the whole update.',
+    'Cores busy: the share of this machine\'s cores the cell\'s own processes used over the measured rounds (user + system ' +
+      'time; the links\' queueing work in the kernel is not in it). Near 100% the round is bound by the cores, not the links.',
     'Goodput: payload up and down of all workers per second of round time (MB = 10^6 bytes).' +
       (netns
         ? ' Floor ("in then out"): the time the busiest link needs to carry every contribution and then every update at line ' +

@@ -115,6 +115,11 @@ export interface CellResult extends CellSpec {
   overlappedFloorMs?: number;
   /** The primary server's (shard 0: membership, evaluation, its own range). */
   serverPeakRssBytes?: number;
+  /**
+   * Share of the machine's cores (0–1) the cell's own processes kept busy over the measured rounds (user + system
+   * time from /proc; the shaped links' softirq work is not in it). Near 1: the round is bound by these cores, not its links.
+   */
+  cpuShare?: number;
   /** S > 1: the largest of the other shard servers'. */
   shardPeakRssBytes?: number;
   /** The largest worker's. */
@@ -195,6 +200,7 @@ const CSV_COLUMNS: Array<[string, (c: CellResult) => unknown]> = [
   ['floor_ms', (c) => c.floorMs],
   ['floor_ratio', (c) => c.floorRatio],
   ['overlapped_floor_ms', (c) => c.overlappedFloorMs],
+  ['cpu_share', (c) => c.cpuShare],
   ['server_peak_rss_bytes', (c) => c.serverPeakRssBytes],
   ['shard_peak_rss_bytes', (c) => c.shardPeakRssBytes],
   ['worker_peak_rss_bytes', (c) => c.workerPeakRssBytes],

@@ -56,6 +56,8 @@ export interface RoundAnalysis {
   ingressMs: number;
   /** Mean milliseconds from publishing to the last worker holding the update. */
   broadcastSpanMs: number;
+  /** The measured rounds run from `from` (the end of round first − 1) to `to` (the end of round last), monotonic ms. */
+  window: { from: number; to: number };
 }
 
 /**
@@ -128,6 +130,7 @@ export function analyseRounds(
     uploadMs: mean(perRound.map((r) => r.upload)),
     ingressMs: mean(perRound.map((r) => r.ingress)),
     broadcastSpanMs: mean(perRound.map((r) => r.broadcast)),
+    window: { from: endOf(first - 1)!, to: endOf(last)! },
   };
 }
 
