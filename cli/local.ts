@@ -1,4 +1,6 @@
 // `signps local`: one server and M workers as separate processes on this machine, talking gRPC on loopback.
+// With --servers S the server is a sharded run's primary, and S − 1 shard servers (`signps server --join`) start
+// beside it, each with its own run directory <out>/server-<k> and log <out>/server-<k>.log.
 // The server's JSON log is shown (pretty if asked) and kept in the run directory as server.log; each worker's
 // goes to a file there too and only its warnings and errors are shown. Ctrl-C stops them all and says how to
 // continue from the checkpoint; the workers keep their state in the run directory, so a --resume continues it.
@@ -72,7 +74,7 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
   // workers and print the summary, then shows only the lines at the level asked for.
   const shown = pino.levels.values[logLevel] ?? pino.levels.values.info;
   const serverLevel = shown < pino.levels.values.info ? logLevel : 'info';
-  const serverProcess = spawn(process.execPath, [...childNodeFlags(server.workers + 1), CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', serverLevel], {
+  const serverProcess = spawn(process.execPath, [...childNodeFlags(server.workers + (server.servers ?? 1)), CLI_PATH, 'server', ...serverFlags(server, outDir), '--log-level', serverLevel], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: CHILD_ENV,
   });
@@ -87,6 +89,11 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
       serverLog = createWriteStream(join(outDir, 'server.log'), { flags: 'a' });
       serverLog.write(earlyLines.map((early) => early + '\n').join(''));
       addRunSettings(outDir, 'local', { byzantine, attack: attack ?? null });
+      for (let k = 1; k < (server.servers ?? 1); k++) {
+        const shard = spawnShardServer(k, entry.port, server, logLevel, outDir, output);
+        children.push(shard);
+        exits.push(exitOf(shard, `shard server ${k}`, stopAll));
+      }
       for (let i = 0; i < server.workers; i++) {
         const worker = spawnWorker(i, entry.port, server, logLevel, outDir, output, i < byzantine ? attack : undefined);
         children.push(worker);
@@ -121,7 +128,7 @@ function spawnWorker(
   attack: string | undefined,
 ): ChildProcess {
   const args = [
-    ...childNodeFlags(server.workers + 1), CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`,
+    ...childNodeFlags(server.workers + (server.servers ?? 1)), CLI_PATH, 'worker', '--server', `127.0.0.1:${port}`, '--name', `local-${index}`,
     '--backend', server.backend, '--log-level', logLevel, '--state-dir', join(outDir, WORKER_STATE_DIRECTORY),
   ];
   if (server.dataDir) args.push('--data-dir', server.dataDir);
@@ -136,6 +143,25 @@ function spawnWorker(
   worker.stderr!.on('data', (data: Buffer) => process.stderr.write(`[worker ${index}] ${data}`));
   worker.on('exit', () => logFile.end());
   return worker;
+}
+
+/** Shard server k of a sharded local run: loopback, any free port, its own run directory under <out>. */
+function spawnShardServer(k: number, primaryPort: number, server: ServerOptions, logLevel: string, outDir: string, output: NodeJS.WritableStream): ChildProcess {
+  const args = [
+    ...childNodeFlags(server.workers + (server.servers ?? 1)), CLI_PATH, 'server', '--join', `127.0.0.1:${primaryPort}`, '--host', '127.0.0.1', '--port', '0',
+    '--out', join(outDir, `server-${k}`), '--kernels', server.kernels, '--log-level', logLevel,
+    ...(server.resume ? ['--resume'] : []), ...(server.overwrite ? ['--overwrite'] : []),
+  ];
+  const shard = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
+  const logFile = createWriteStream(join(outDir, `server-${k}.log`), { flags: 'a' });
+  createInterface({ input: shard.stdout! }).on('line', (line) => {
+    logFile.write(line + '\n');
+    const entry = parseLogLine(line);
+    if (typeof entry?.level === 'number' && entry.level >= WARN_LEVEL) output.write(line + '\n');
+  });
+  shard.stderr!.on('data', (data: Buffer) => process.stderr.write(`[shard server ${k}] ${data}`));
+  shard.on('exit', () => logFile.end());
+  return shard;
 }
 
 /** Settles when the child exits; a failure stops the others. Never rejects before it is awaited. */
@@ -195,7 +221,7 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--diagnostics-every', String(o.diagnosticsEvery),
     '--quorum', String(o.quorum), '--round-timeout', String(o.roundTimeoutMs / 1000),
     '--checkpoint-every', String(o.checkpointEvery), ...optional('--checkpoint-dir', o.checkpointDir), ...(o.resume ? ['--resume'] : []), ...(o.overwrite ? ['--overwrite'] : []),
-    '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir,
+    '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir, ...((o.servers ?? 1) > 1 ? ['--servers', String(o.servers)] : []),
     ...(o.dashboard ? ['--dashboard', formatAddress(o.dashboard)] : []),
   ];
 }

@@ -108,6 +108,26 @@ export const listenOptions = {
   port: { type: 'number', default: 7070, describe: 'Port to listen on (0: any free port, logged at start)' },
 } as const satisfies Record<string, Options>;
 
+/** Sharded runs: S server processes, each over a contiguous range of the coordinates (docs/DESIGN.md, "Shards"). */
+export const serversOption = {
+  servers: {
+    type: 'number',
+    default: 1,
+    describe: 'Server processes S that split the parameters into coordinate ranges; the others start with `signps server --join` (local starts them)',
+  },
+} as const satisfies Record<string, Options>;
+
+export const shardJoinOptions = {
+  join: {
+    type: 'string',
+    describe: 'Be a shard server of the run whose primary (`signps server --servers S`) is at HOST:PORT; the run\'s settings come from it',
+  },
+  advertise: {
+    type: 'string',
+    describe: 'With --join: HOST:PORT where workers reach this shard server (default: this machine\'s hostname and --port)',
+  },
+} as const satisfies Record<string, Options>;
+
 export const dashboardOption = {
   dashboard: {
     type: 'string',
@@ -135,7 +155,7 @@ export const workerOptions = {
 
 /** Each process command's flags, for its builder and for telling which SIGNPS_* variables it reads. */
 export const commandOptions = {
-  local: { ...runOptions, ...faultOptions, ...byzantineOption, ...attackOption, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
-  server: { ...runOptions, ...faultOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
+  local: { ...runOptions, ...faultOptions, ...serversOption, ...byzantineOption, ...attackOption, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
+  server: { ...runOptions, ...faultOptions, ...serversOption, ...shardJoinOptions, ...listenOptions, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions, ...dashboardOption },
   worker: { ...workerOptions, ...attackOption, ...securityOptions, ...dataDirOption, ...backendOption, ...loggingOptions },
 };

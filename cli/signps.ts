@@ -9,6 +9,8 @@ import { parseAttack } from '../worker/attacks.js';
 import { createLogger, wantsPrettyLogs, type Logger } from '../shared/logging.js';
 import type { Level } from 'pino';
 import { runServer } from '../server/main.js';
+import { runShardServer } from '../server/shard-server.js';
+import { shardServerOptionsFrom } from './shard-flags.js';
 import { createProblem } from '../problem/create-problem.js';
 import { runWorker } from '../worker/main.js';
 import type { BackendChoice } from '../problem/training-problem.js';
@@ -46,10 +48,15 @@ async function main(): Promise<void> {
     )
     .command(
       'server',
-      'Hold the parameters and run the rounds; workers connect to it',
+      'Hold the parameters and run the rounds; workers connect to it (--servers S: the primary of S; --join HOST:PORT: a shard server)',
       (y) => y.options(commandOptions.server),
       async (argv) => {
         const log = logger('server', argv);
+        if (argv.join !== undefined) {
+          await runShardServer(shardServerOptionsFrom({ ...argv, join: argv.join }), log);
+          return;
+        }
+        if (argv.advertise !== undefined) throw new ConfigError('--advertise is for shard servers (with --join HOST:PORT)');
         const options = serverOptionsFrom(argv, argv.host, argv.port);
         const problem = await createProblem(
           { dataset: options.dataset, model: options.model, workers: options.workers, dataDir: options.dataDir },

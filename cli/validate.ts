@@ -40,6 +40,7 @@ export interface RunFlags {
   out?: string;
   backend: string;
   dashboard?: string;
+  servers?: number;
 }
 
 export function integerIn(flag: string, value: number, min: number, max: number): number {
@@ -61,6 +62,7 @@ function givenText(flag: string, value: number): string {
 }
 
 export const MAX_WORKERS = 64;
+export const MAX_SERVERS = 64;
 
 /** A count ("3") or, written with a decimal point, a fraction of M ("0.5" → ⌈M/2⌉, "1.0" → all M). */
 function quorumCount(text: string, workers: number): number {
@@ -161,6 +163,7 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     host,
     port: integerIn('port', port, 0, 65535),
     dashboard: flags.dashboard === undefined ? undefined : dashboardAddress(flags.dashboard),
+    servers: integerIn('servers', flags.servers ?? 1, 1, MAX_SERVERS),
   };
 }
 

@@ -1,5 +1,6 @@
 // With --token, every call must carry it (gRPC metadata, compared in constant time) before its handler runs,
-// so a call without it is refused before a single payload byte is read.
+// so a call without it is refused before a single payload byte is read. Shard servers' calls to
+// the primary (RegisterShard) and the primary's to them (FetchSlice) carry the same token.
 import type * as grpc from '@grpc/grpc-js';
 import type { ParameterServerHandlers } from '../shared/proto-types/signps/v1/ParameterServer.js';
 import { statusOfRefusal, TokenRefusedError } from '../shared/protocol-errors.js';
@@ -23,5 +24,7 @@ export function requireToken(handlers: ParameterServerHandlers, token: string | 
     FetchParameters: (call) => (allowed(call) ? handlers.FetchParameters(call) : call.emit('error', refusal())),
     PullUpdate: (call) => (allowed(call) ? handlers.PullUpdate(call) : call.emit('error', refusal())),
     Attend: (call) => (allowed(call) ? handlers.Attend(call) : call.emit('error', refusal())),
+    RegisterShard: (call) => (allowed(call) ? handlers.RegisterShard(call) : call.emit('error', refusal())),
+    FetchSlice: (call) => (allowed(call) ? handlers.FetchSlice(call) : call.emit('error', refusal())),
   };
 }

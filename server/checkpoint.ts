@@ -115,3 +115,37 @@ function checkpointFiles(directory: string, runId?: string): string[] {
     .sort()
     .reverse();
 }
+
+/** The rounds of run `runId`'s checkpoints in `directory` that pass their checks, newest first (sharded resume). */
+export function validCheckpointRounds(directory: string, runId: string): number[] {
+  if (!existsSync(directory)) return [];
+  return checkpointFiles(directory, runId).flatMap((file) => {
+    try {
+      const checkpoint = readCheckpoint(join(directory, file));
+      return checkpoint.runId === runId ? [checkpoint.round] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Run `runId`'s checkpoint of exactly `round` (a sharded run resumes every server from the same round). Its newer
+ * checkpoints are deleted: they belong to rounds the run now trains again, and would be mistaken for them later.
+ */
+export function loadCheckpointOfRound(directory: string, runId: string, round: number): Checkpoint & { path: string } {
+  const files = checkpointFiles(directory, runId);
+  const file = files.find((name) => Number(NAME.exec(name)![1]) === round);
+  if (!file) throw new ConfigError(`cannot resume: no checkpoint of round ${round} of run ${runId} in ${directory}`);
+  const path = join(directory, file);
+  const checkpoint = readCheckpoint(path);
+  if (checkpoint.runId !== runId || checkpoint.round !== round) throw new ConfigError(`cannot resume: ${path} does not hold round ${round} of run ${runId}`);
+  for (const newer of files.filter((name) => Number(NAME.exec(name)![1]) > round)) unlinkSync(join(directory, newer));
+  return { ...checkpoint, path };
+}
+
+/** The newest round every server of a sharded run holds a checkpoint of, if any. */
+export function newestCommonRound(roundsByServer: number[][]): number | undefined {
+  const [first, ...others] = roundsByServer;
+  return first.filter((round) => others.every((rounds) => rounds.includes(round))).sort((a, b) => b - a)[0];
+}

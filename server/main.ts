@@ -1,4 +1,7 @@
 // `signps server`: holds the parameters, runs the rounds, serves the workers, reports progress and results.
+// With --servers S it is the primary of a sharded run: it holds the first coordinate range, waits for S − 1 shard
+// servers (`signps server --join`, server/shard-server.ts) to register, assigns them the other ranges, and
+// keeps membership, evaluation, the summary and the metrics (docs/DESIGN.md, "Shards").
 import * as grpc from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { join } from 'node:path';
@@ -9,7 +12,16 @@ import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
 import type { BackendChoice, TrainingProblem } from '../problem/training-problem.js';
-import { loadLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { loadCheckpointOfRound, loadLatestCheckpoint, newestCommonRound, validCheckpointRounds, writeCheckpoint } from './checkpoint.js';
+import { planShards } from './shard-map.js';
+import { ShardRegistry, type RegisteredShard } from './shard-registry.js';
+import { ShardSlices } from './shard-slices.js';
+import { sliceAggregator } from './slice-aggregator.js';
+import { registerShard } from './handlers/register-shard.js';
+import { NO_ROLE_HANDLERS } from './service.js';
+import { serviceUntilReady } from './service-until-ready.js';
+import { ShardsNotReadyError } from '../shared/protocol-errors.js';
+import type { Method } from '../shared/methods/method.js';
 import { claimRunDirectory } from './run-directory.js';
 import { newRunId, readRunSettings, software, writeRunSettings } from './run-settings.js';
 import { createDiagnostics } from './diagnostics.js';
@@ -65,6 +77,8 @@ export interface ServerOptions {
   overwrite: boolean;
   /** Where to serve the live dashboard and /metrics; none without --dashboard. */
   dashboard?: Address;
+  /** Server processes S splitting the coordinates (this one is the primary); 1 (the default): unsharded. */
+  servers?: number;
 }
 
 /** Settings a checkpoint must share with the flags it is resumed with. */
@@ -100,51 +114,50 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     parameterCount: d,
     chunkBytes: options.chunkBytes,
   };
+  const servers = options.servers ?? 1;
+  if (servers > 1) refuseUnshardable(method);
+  // This process's coordinates: all of them, or the primary's range of a sharded run.
+  const ranges = planShards(d, servers);
+  const own = ranges[0];
+  const ownConfig: RunConfig = { ...config, parameterCount: own.count };
+  const ownMethod = servers > 1 ? buildMethod(resolved.method, resolved.pipeline, resolved.learningRate, own.count, options.workers) : method;
   const checkpointDir = options.checkpointDir ?? join(options.out, 'checkpoints');
   claimRunDirectory(options.out, checkpointDir, options);
   const settings = options.resume ? readRunSettings(options.out) : undefined;
   const runId = settings?.runId ?? newRunId();
   const kernels = kernelSet(options.kernels);
-  const store = settings
-    ? resumeFrom(checkpointDir, runId, config, kernels, log)
-    : new ParameterStore(problem.initialParameters(options.seed), 0, kernels.applyUpdate);
-  writeRunSettings(options.out, settings
-    ? { ...settings, resumes: [...(settings.resumes ?? []), { at: new Date().toISOString(), round: store.round, rounds: config.rounds, software: software() }] }
-    : { runId, startedAt: new Date().toISOString(), software: software(), run: config, server: serverSettings(options, checkpointDir) });
+  const recordResume = (round: number) =>
+    writeRunSettings(options.out, { ...settings!, resumes: [...(settings!.resumes ?? []), { at: new Date().toISOString(), round, rounds: config.rounds, software: software() }] });
+  // A sharded run's store is made once its shards have registered (a resume picks the round all of them hold).
+  let store: ParameterStore | undefined;
+  if (servers === 1) {
+    store = settings ? resumeFrom(checkpointDir, runId, config, kernels, log) : new ParameterStore(problem.initialParameters(options.seed), 0, kernels.applyUpdate);
+  }
+  if (settings && store) recordResume(store.round);
+  if (!settings) writeRunSettings(options.out, { runId, startedAt: new Date().toISOString(), software: software(), run: config, server: serverSettings(options, checkpointDir) });
   const saveCheckpoint = () => {
-    const path = writeCheckpoint(checkpointDir, { config, runId, round: store.round, parameters: store.parameters });
+    if (!store) return;
+    const path = writeCheckpoint(checkpointDir, { config: ownConfig, runId, round: store.round, parameters: store.parameters });
     log.info({ event: 'checkpoint', round: store.round, path }, `checkpoint of round ${store.round} written to ${path}`);
   };
   const traffic = new TrafficCounter();
   const membership = new Membership(options.workers);
-  const shownSettings = { problem: problem.name, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, evalEvery: options.evalEvery, kernels: resolvedKernelChoice(options.kernels) };
+  const shownSettings = { problem: problem.name, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, evalEvery: options.evalEvery, kernels: resolvedKernelChoice(options.kernels), servers };
   const watch = options.dashboard ? await startRunWatch(options.dashboard, { config, settings: shownSettings, membership, traffic, token, log }) : undefined;
-  const record = new RunRecord(options.out, { resumeRound: options.resume ? store.round : undefined });
-  const reporter = new ProgressReporter({
-    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
-  });
-  const coordinator = new RoundCoordinator(
-    config,
-    method,
-    method.createAggregator(kernels),
-    store,
-    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: options.resume, log },
-    (closed) => {
-      if (closed.timing && log.isLevelEnabled('debug')) {
-        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
-      }
-      reporter.roundClosed(closed);
-      if (options.checkpointEvery > 0 && store.round % options.checkpointEvery === 0 && store.round < config.rounds) saveCheckpoint();
-    },
-    createDiagnostics(method, d, kernels, options.diagnosticsEvery, problem.trueGradient && { parameters: store.parameters, trueGradient: problem.trueGradient.bind(problem) }),
-  );
   const sessions: Sessions = new Map();
 
+  let shardLost: (shard: RegisteredShard) => void = () => undefined;
+  const lost = new Promise<RegisteredShard>((resolve) => (shardLost = resolve));
+  const registry = servers > 1 ? new ShardRegistry(ranges, runId, options.resume, (shard) => shardLost(shard)) : undefined;
   const refusals = new RefusalLog(log);
+  const service = serviceUntilReady(
+    () => new ShardsNotReadyError(`the run waits for ${registry ? registry.expected - registry.registered : 0} of its ${servers - 1} shard servers to register; retry shortly`),
+    refusals, log,
+  );
   const server = new grpc.Server(CHANNEL_OPTIONS);
   server.addService(
     loadProtocol().signps.v1.ParameterServer.service,
-    observeRefusals(requireToken(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }), token, refusals), watch),
+    observeRefusals(requireToken({ ...service.handlers, RegisterShard: (call) => registerShard({ registry, refusals, log }, call), FetchSlice: NO_ROLE_HANDLERS.FetchSlice }, token, refusals), watch),
   );
   const health = serveHealth(server);
   const port = await bind(server, options.host, options.port, credentials);
@@ -153,10 +166,10 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   log.info(
     {
       event: 'listening', host: options.host, port, out: options.out, runId, method: method.name, pipeline: resolved.pipeline, learningRate: resolved.learningRate,
-      problem: problem.name, d, workers: options.workers, rounds: options.rounds, evaluation: problem.backendDetail,
+      problem: problem.name, d, workers: options.workers, rounds: options.rounds, evaluation: problem.backendDetail, servers,
       kernels: resolvedKernelChoice(options.kernels), token: token !== undefined, tls: Boolean(options.security.tlsCert), clientCertificates: Boolean(options.security.tlsCa),
     },
-    `listening on ${options.host}:${port}; waiting for ${options.workers} workers`,
+    `listening on ${options.host}:${port}; waiting for ${servers > 1 ? `${servers - 1} shard servers (signps server --join HOST:${port}) and ` : ''}${options.workers} workers`,
   );
   if (token === undefined && !['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
     log.warn({ host: options.host }, `no --token: anyone who can reach ${options.host}:${port} can join this run; set --token-file`);
@@ -169,22 +182,111 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const outcome = await Promise.race([coordinator.lastRoundClosed.then(() => 'done' as const), signalled]);
+
+  let slices: ShardSlices | undefined;
+  if (registry) {
+    const registered = await Promise.race([registry.allRegistered, signalled]);
+    if (typeof registered === 'string') {
+      registry.stopAll(`the primary stopped (${registered}) before the run started`);
+      await shutdown(server);
+      return;
+    }
+    let initial: Float32Array | undefined;
+    let resumeRound: number | undefined;
+    if (settings) {
+      const owned = validCheckpointRounds(checkpointDir, runId);
+      resumeRound = newestCommonRound([owned, ...registered.map((shard) => shard.checkpointRounds)]);
+      if (resumeRound === undefined) {
+        const held = [`primary: ${owned.join(', ') || 'none'}`, ...registered.map((shard) => `shard ${shard.index}: ${shard.checkpointRounds.join(', ') || 'none'}`)];
+        registry.stopAll('no round every server holds a checkpoint of');
+        await shutdown(server);
+        throw new ConfigError(`cannot resume: no round every server holds a checkpoint of (${held.join('; ')}); start a new run`);
+      }
+      store = resumeSlice(checkpointDir, runId, resumeRound, ownConfig, config, kernels, log);
+      recordResume(store.round);
+    } else {
+      initial = problem.initialParameters(options.seed);
+      store = new ParameterStore(initial.slice(own.first, own.first + own.count), 0, kernels.applyUpdate);
+    }
+    await registry.assign(
+      { config, runId, membershipKey: membership.key, evalEvery: options.evalEvery, checkpointEvery: options.checkpointEvery, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs },
+      resumeRound, initial,
+    );
+    slices = new ShardSlices(registered.map((shard) => ({ address: shard.address, range: ranges[shard.index] })), membership.key, options.security);
+    log.info(
+      { event: 'shards', shards: registry.shardMap() },
+      `all ${servers} servers are there: ${ranges.map((r, i) => `[${r.first}, ${r.first + r.count}) ${i === 0 ? 'here' : registry.shardMap()[i].address}`).join(', ')}`,
+    );
+  }
+  const ownStore = store!;
+  const record = new RunRecord(options.out, { resumeRound: options.resume ? ownStore.round : undefined });
+  const reporter = new ProgressReporter({
+    config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store: ownStore, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
+    gather: slices && ((round) => slices.gather(round, d, own, ownStore.parameters)),
+  });
+  if (servers > 1 && options.diagnosticsEvery > 0) log.info({ servers }, 'diagnostics are off in a sharded run: each server sees a slice of the vector only');
+  const coordinator = new RoundCoordinator(
+    ownConfig,
+    ownMethod,
+    sliceAggregator(ownMethod.createAggregator(kernels), own.first / 32),
+    ownStore,
+    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: options.resume, log },
+    (closed) => {
+      if (closed.timing && log.isLevelEnabled('debug')) {
+        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
+      }
+      reporter.roundClosed(closed);
+      if (options.checkpointEvery > 0 && ownStore.round % options.checkpointEvery === 0 && ownStore.round < config.rounds) saveCheckpoint();
+    },
+    servers > 1
+      ? undefined
+      : createDiagnostics(method, d, kernels, options.diagnosticsEvery, problem.trueGradient && { parameters: ownStore.parameters, trueGradient: problem.trueGradient.bind(problem) }),
+  );
+  service.ready(createHandlers({ config, shards: registry?.shardMap(), membership, coordinator, store: ownStore, traffic, sessions, refusals, log }));
+
+  const outcome = await Promise.race([coordinator.lastRoundClosed.then(() => 'done' as const), signalled, lost.then((shard) => shard)]);
+  let failure: Error | undefined;
   if (outcome === 'done') {
     await Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
     saveCheckpoint();
     await reporter.finish();
   } else {
-    log.warn({ signal: outcome, round: store.round }, `${outcome}: stopping at round ${store.round}; checkpoint, then telling workers to stop`);
+    const why = typeof outcome === 'string' ? outcome : `shard server ${outcome.index} (${outcome.address}) is gone`;
+    log.warn({ reason: why, round: ownStore.round }, `${why}: stopping at round ${ownStore.round}; checkpoint, then telling workers${registry ? ' and shard servers' : ''} to stop`);
     coordinator.halt();
     saveCheckpoint();
+    if (typeof outcome !== 'string') {
+      failure = new ConnectionError(
+        `${why}; every server wrote a checkpoint: start the primary and its shard servers again with --resume (same --out each) to continue from the newest round all of them hold`,
+      );
+    }
   }
+  const stopMessage = outcome === 'done' ? 'training finished' : `server stopped (${typeof outcome === 'string' ? outcome : 'a shard server is gone'})`;
+  registry?.stopAll(stopMessage);
+  slices?.close();
   health.stopServing();
   for (const session of sessions.values()) {
-    session.write({ kind: 'stop', message: outcome === 'done' ? 'training finished' : `server stopped (${outcome})` });
+    session.write({ kind: 'stop', message: stopMessage });
     session.end();
   }
   await Promise.all([shutdown(server), watch?.close()]);
+  if (failure) throw failure;
+}
+
+/** Methods that need the whole vector at one server cannot run sharded: refused at start-up, with why. */
+function refuseUnshardable(method: Method): void {
+  if (method.pipeline.aggregator === 'krum') {
+    throw new ConfigError('krum scores each worker by its distances to the others over the whole vector, and with --servers > 1 every server sees a slice only; use --servers 1, or a coordinate-wise aggregator (median, trimmed-mean)');
+  }
+}
+
+/** A sharded resume: this server's own checkpoint of the round every server holds. */
+function resumeSlice(directory: string, runId: string, round: number, ownConfig: RunConfig, config: RunConfig, kernels: KernelSet, log: Logger): ParameterStore {
+  const checkpoint = loadCheckpointOfRound(directory, runId, round);
+  checkSameRun(checkpoint, ownConfig);
+  refuseFinished(checkpoint, config);
+  log.info({ event: 'resumed', round: checkpoint.round, path: checkpoint.path }, `resuming at round ${checkpoint.round} (the newest every server holds) from ${checkpoint.path}`);
+  return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
 }
 
 /**
@@ -193,7 +295,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
  * initial window of every session to the size the client uses. The sessions come from grpc-js's `http2Servers`,
  * which is not public: if a later grpc-js renames it, uploads keep working at the default window.
  */
-function widenReceiveWindows(server: grpc.Server): void {
+export function widenReceiveWindows(server: grpc.Server): void {
   const window = CHANNEL_OPTIONS['grpc-node.flow_control_window'];
   const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
   if (typeof window !== 'number' || !(http2Servers instanceof Map)) return;
@@ -210,7 +312,7 @@ function widenReceiveWindows(server: grpc.Server): void {
 }
 
 /** Lets calls in flight finish for a moment, then closes whatever is left. */
-async function shutdown(server: grpc.Server): Promise<void> {
+export async function shutdown(server: grpc.Server): Promise<void> {
   const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
   await Promise.race([graceful, delay(3_000)]);
   server.forceShutdown();
@@ -230,6 +332,14 @@ function resumeFrom(directory: string, runId: string, config: RunConfig, kernels
   const checkpoint = loadLatestCheckpoint(directory, runId, (file, reason) =>
     log.warn({ file, reason }, `checkpoint ${file} is unusable (${reason}); trying the previous one`),
   );
+  checkSameRun(checkpoint, config);
+  refuseFinished(checkpoint, config);
+  log.info({ event: 'resumed', round: checkpoint.round, path: checkpoint.path }, `resuming at round ${checkpoint.round} from ${checkpoint.path}`);
+  return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
+}
+
+/** Refuses a checkpoint written with other settings than the flags give now. */
+export function checkSameRun(checkpoint: { config: RunConfig }, config: RunConfig): void {
   for (const key of RESUME_MUST_MATCH) {
     if (JSON.stringify(checkpoint.config[key]) !== JSON.stringify(config[key])) {
       throw new ConfigError(
@@ -238,17 +348,18 @@ function resumeFrom(directory: string, runId: string, config: RunConfig, kernels
       );
     }
   }
+}
+
+function refuseFinished(checkpoint: { round: number; path: string }, config: RunConfig): void {
   if (checkpoint.round >= config.rounds) {
     throw new ConfigError(
       `cannot resume: the newest checkpoint (${checkpoint.path}) is of round ${checkpoint.round} and --rounds is ${config.rounds}, ` +
         `so this run is already over; to train it further, give a larger --rounds`,
     );
   }
-  log.info({ event: 'resumed', round: checkpoint.round, path: checkpoint.path }, `resuming at round ${checkpoint.round} from ${checkpoint.path}`);
-  return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
 }
 
-function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
+export function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, credentials, (error, boundPort) => {
       if (!error) return resolve(boundPort);
@@ -264,6 +375,6 @@ function bind(server: grpc.Server, host: string, port: number, credentials: grpc
   });
 }
 
-function delay(ms: number): Promise<void> {
+export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -3,7 +3,7 @@
 // replacement trains the same data. Each membership has a secret (shared/membership-secret.ts) that every call
 // after Join must carry: without it a worker id is refused, so nobody can act as another worker.
 import type * as grpc from '@grpc/grpc-js';
-import { carriesMembershipSecret, newMembershipSecret } from '../shared/membership-secret.js';
+import { carriesMembershipSecret, membershipSecret, newMembershipKey } from '../shared/membership-secret.js';
 import { NotAMemberError, NotThisMemberError, RunFullError } from '../shared/protocol-errors.js';
 
 export interface Member {
@@ -20,34 +20,50 @@ export class Membership {
   private nextWorkerId = 1;
   private readonly members = new Map<number, Member>();
 
-  constructor(private readonly shardCount: number) {}
+  /**
+   * `key` derives each worker's secret (shared/membership-secret.ts); a sharded run hands the same key to its shard
+   * servers. `derivedMembers`: a shard server's book, where a worker joined at the primary becomes a member at its
+   * first call that carries its derived secret.
+   */
+  constructor(
+    private readonly shardCount: number,
+    readonly key: Buffer = newMembershipKey(),
+    private readonly derivedMembers = false,
+  ) {}
 
   join(name: string): Member {
-    // A retried join (the first reply was lost or late) gets the same membership, not a second one; with a new
-    // secret, so a stranger who sends the same name takes over a membership that has done nothing yet, no more.
+    // A retried join (the first reply was lost or late) gets the same membership (and secret), not a second one.
     const pending = [...this.members.values()].find((m) => m.name === name && !m.attending);
-    if (pending) {
-      pending.secret = newMembershipSecret();
-      return pending;
-    }
+    if (pending) return pending;
     const taken = new Set([...this.members.values()].map((m) => m.shardIndex));
     let shardIndex = 0;
     while (taken.has(shardIndex)) shardIndex += 1;
     if (shardIndex >= this.shardCount) {
       throw new RunFullError(`the run already has its ${this.shardCount} workers; start the server with a larger --workers`);
     }
-    const member = { workerId: this.nextWorkerId++, shardIndex, name, attending: false, secret: newMembershipSecret() };
+    const workerId = this.nextWorkerId++;
+    const member = { workerId, shardIndex, name, attending: false, secret: membershipSecret(this.key, workerId) };
     this.members.set(member.workerId, member);
     return member;
   }
 
   /** The member this call speaks for; refuses an unknown id, and a known one without its secret. */
   verify(workerId: number, metadata: grpc.Metadata): Member {
-    const member = this.members.get(workerId);
+    const member = this.members.get(workerId) ?? this.derivedMember(workerId, metadata);
     if (!member) throw new NotAMemberError(`worker ${workerId} has not joined; join first`);
     if (!carriesMembershipSecret(metadata, member.secret)) {
       throw new NotThisMemberError(`the call does not carry worker ${workerId}'s membership secret (from its Join reply); join first`);
     }
+    return member;
+  }
+
+  /** On a shard server: the member a call with a valid derived secret speaks for (the primary admitted it). */
+  private derivedMember(workerId: number, metadata: grpc.Metadata): Member | undefined {
+    if (!this.derivedMembers || workerId < 1) return undefined;
+    const secret = membershipSecret(this.key, workerId);
+    if (!carriesMembershipSecret(metadata, secret)) return undefined;
+    const member = { workerId, shardIndex: -1, name: `worker ${workerId}`, attending: false, secret };
+    this.members.set(workerId, member);
     return member;
   }
 

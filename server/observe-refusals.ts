@@ -14,8 +14,8 @@ export function observeRefusals(handlers: ParameterServerHandlers, observer: Run
     observer.refused(rpc, grpc.status[status.code], workerId);
   };
   /** A server stream is refused by emitting 'error' with the status on the call (server/refusal.ts). */
-  const watchStream = (rpc: string, call: grpc.ServerWritableStream<{ workerId: number }, unknown>) =>
-    call.on('error', (status: Status) => note(rpc, status, call.request.workerId));
+  const watchStream = <R extends object>(rpc: string, call: grpc.ServerWritableStream<R, unknown>) =>
+    call.on('error', (status: Status) => note(rpc, status, (call.request as { workerId?: number }).workerId));
   return {
     Join: (call, callback) =>
       handlers.Join(call, (error, value, trailer, flags) => {
@@ -41,6 +41,14 @@ export function observeRefusals(handlers: ParameterServerHandlers, observer: Run
     Attend: (call) => {
       watchStream('Attend', call);
       handlers.Attend(call);
+    },
+    RegisterShard: (call) => {
+      watchStream('RegisterShard', call);
+      handlers.RegisterShard(call);
+    },
+    FetchSlice: (call) => {
+      watchStream('FetchSlice', call);
+      handlers.FetchSlice(call);
     },
   };
 }

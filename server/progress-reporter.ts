@@ -1,11 +1,14 @@
 // Turns closed rounds into what people and files see: a progress line every few rounds, an evaluation of the
 // server's parameters every N rounds, metrics.jsonl, and the summary (and curves) at the end. Totals and
 // timings count the whole run: after a resume, what the record carries from the earlier processes too.
+// In a sharded run the primary holds one slice: `gather` puts the whole vector together for an evaluation (the
+// shard servers' slices arrive a little later), so the rounds are reported in order through a queue.
 import type { Logger } from '../shared/logging.js';
 import type { Method } from '../shared/methods/method.js';
 import type { RunConfig } from '../shared/protocol.js';
 import type { Evaluation } from '../problem/training-problem.js';
 import type { ParameterStore } from './parameter-store.js';
+import { parameterHash } from '../shared/parameter-hash.js';
 import type { ClosedRound } from './round-types.js';
 import type { RoundRecord, RunRecord } from './run-record.js';
 import type { TrafficCounter } from './traffic.js';
@@ -24,6 +27,8 @@ export interface ReporterDeps {
   logEvery: number;
   /** Told of each round and of the summary (the dashboard and the metrics, with --dashboard). */
   observer?: { roundClosed(record: RoundRecord, closed: ClosedRound): void; finished(summary: RunSummary): void };
+  /** Sharded runs: the whole vector after round `round` (the store holds the primary's slice only). */
+  gather?: (round: number) => Promise<Float32Array>;
 }
 
 export interface RunSummary {
@@ -51,6 +56,9 @@ export class ProgressReporter {
   private lastCloseAt?: number;
   private readonly roundMs: number[] = [];
   private lastEvaluation?: Evaluation;
+  /** Sharded runs: the rounds waiting for their evaluation, in order; and the last whole vector gathered. */
+  private queue: Promise<void> = Promise.resolve();
+  private lastWhole?: Float32Array;
 
   constructor(private readonly deps: ReporterDeps) {}
 
@@ -61,14 +69,32 @@ export class ProgressReporter {
     this.startedAt ??= now;
     this.lastCloseAt = now;
 
-    const { config, record, log, evalEvery, logEvery } = this.deps;
+    const { config, evalEvery, gather, store } = this.deps;
+    const finished = closed.round + 1;
+    const due = (evalEvery > 0 && finished % evalEvery === 0) || finished === config.rounds;
+    const traffic = this.runTraffic();
+    if (!gather) {
+      this.report(closed, now, traffic, due ? this.evaluate(store.parameters) : undefined);
+      return;
+    }
+    // Started now, so the primary's own slice is copied before its next step.
+    const whole = due ? gather(closed.round) : undefined;
+    this.queue = this.queue
+      .then(async () => {
+        const parameters = whole && (await whole);
+        if (parameters) this.lastWhole = parameters;
+        this.report(closed, now, traffic, parameters && this.evaluate(parameters));
+      })
+      .catch((error: Error) => this.deps.log.error({ err: error, round: finished }, `round ${finished}: ${error.message}`));
+  }
+
+  private report(closed: ClosedRound, now: number, { uplinkBytes, downlinkBytes }: { uplinkBytes: number; downlinkBytes: number }, evaluation: Evaluation | undefined): void {
+    const { config, record, log, logEvery } = this.deps;
     const finished = closed.round + 1;
     const last = finished === config.rounds;
-    const evaluation = (evalEvery > 0 && finished % evalEvery === 0) || last ? this.evaluate() : undefined;
-    const { uplinkBytes, downlinkBytes } = this.runTraffic();
     const roundRecord: RoundRecord = {
       round: closed.round,
-      elapsedMs: record.carried.elapsedMs + (now - this.startedAt),
+      elapsedMs: record.carried.elapsedMs + (now - this.startedAt!),
       meanLoss: closed.meanLoss,
       uplinkBytes,
       downlinkBytes,
@@ -98,8 +124,10 @@ export class ProgressReporter {
   }
 
   async finish(): Promise<RunSummary> {
-    const { config, method, problemName, record, log, store } = this.deps;
-    const evaluation = this.lastEvaluation ?? this.evaluate();
+    const { config, method, problemName, record, log, store, gather } = this.deps;
+    await this.queue;
+    if (gather && !this.lastWhole) this.lastWhole = await gather(config.rounds - 1);
+    const evaluation = this.lastEvaluation ?? this.evaluate(this.lastWhole ?? store.parameters);
     const workerRounds = config.workers * config.rounds;
     const { uplinkBytes, downlinkBytes } = this.runTraffic();
     const summary: RunSummary = {
@@ -116,7 +144,7 @@ export class ProgressReporter {
       downlinkPayloadBytes: downlinkBytes,
       uplinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
-      parameterHash: store.hash().toString('hex'),
+      parameterHash: (this.lastWhole ? parameterHash(this.lastWhole) : store.hash()).toString('hex'),
     };
     this.deps.observer?.finished(summary);
     const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${problemName}`);
@@ -133,9 +161,8 @@ export class ProgressReporter {
     return { uplinkBytes: record.carried.uplinkBytes + traffic.uplinkBytes, downlinkBytes: record.carried.downlinkBytes + traffic.downlinkBytes };
   }
 
-  private evaluate(): Evaluation {
-    const { evaluate, store } = this.deps;
-    this.lastEvaluation = evaluate(store.parameters);
+  private evaluate(parameters: Float32Array): Evaluation {
+    this.lastEvaluation = this.deps.evaluate(parameters);
     return this.lastEvaluation;
   }
 }

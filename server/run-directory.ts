@@ -38,7 +38,7 @@ export function claimRunDirectory(out: string, checkpointDir: string, intent: Ru
   if (!intent.overwrite || !existsSync(out)) return;
   // Only what signps writes: a mistyped --out next to other files never loses them.
   for (const name of readdirSync(out)) {
-    if (RUN_FILES.has(name) || /^worker-\d+\.log$/.test(name)) rmSync(join(out, name), { force: true });
+    if (RUN_FILES.has(name) || /^(worker|server)-\d+\.log$/.test(name)) rmSync(join(out, name), { force: true });
   }
   rmSync(join(out, WORKER_STATE_DIRECTORY), { recursive: true, force: true });
   removeCheckpoints(checkpointDir);

@@ -27,6 +27,12 @@ export class TokenRefusedError extends ProtocolError {}
 /** The two ends speak different protocol versions. */
 export class VersionMismatchError extends ProtocolError {}
 
+/** A sharded run's primary still waits for shard servers to register: try again shortly. */
+export class ShardsNotReadyError extends ProtocolError {}
+
+/** A call the server does not serve in its role (Join at a shard server, a shard of another run). */
+export class WrongServerRoleError extends ProtocolError {}
+
 type RefusalClass = new (message: string) => ProtocolError;
 
 /** Most specific first: a class's status applies to its subclasses unless they have their own row. */
@@ -39,6 +45,8 @@ const REFUSAL_STATUSES: ReadonlyArray<readonly [RefusalClass, grpc.status]> = [
   [VersionMismatchError, grpc.status.FAILED_PRECONDITION],
   [ContributionRefusedError, grpc.status.OUT_OF_RANGE],
   [RunFullError, grpc.status.RESOURCE_EXHAUSTED],
+  [ShardsNotReadyError, grpc.status.UNAVAILABLE],
+  [WrongServerRoleError, grpc.status.FAILED_PRECONDITION],
   [ProtocolError, grpc.status.INVALID_ARGUMENT],
 ];
 

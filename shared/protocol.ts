@@ -7,7 +7,7 @@ import type { ProtoGrpcType } from './proto-types/signps.js';
 export type { RunConfig__Output as RunConfig } from './proto-types/signps/v1/RunConfig.js';
 
 /** Bumped whenever a change to proto/signps.proto or to the meaning of a field breaks old peers. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 const PROTO_PATH = fileURLToPath(new URL('../../proto/signps.proto', import.meta.url));
 

@@ -8,8 +8,8 @@ import { ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
 import { monotonicMs } from '../shared/monotonic-clock.js';
 import { buildMethod, type Method, type WorkerEncoder } from '../shared/methods/method.js';
-import { allocatePayload } from '../shared/codec/wire-format.js';
 import { parameterHash } from '../shared/parameter-hash.js';
+import { payloadBytes } from '../shared/codec/wire-format.js';
 import type { SecurityFlags } from '../shared/security.js';
 import { parseAttack, type Attack } from './attacks.js';
 import { StreamingStep } from './streaming-step.js';
@@ -17,6 +17,8 @@ import { createProblem } from '../problem/create-problem.js';
 import type { BackendChoice, TrainingProblem, WorkerOracle } from '../problem/training-problem.js';
 import { ContributionRefusedError, NotAMemberError, OutOfStepError } from '../shared/protocol-errors.js';
 import { ServerConnection, ServerLostError, type Joined } from './server-connection.js';
+import { ServerShards } from './server-shards.js';
+import { formatAddress } from '../shared/address.js';
 import { WorkerStateFiles } from './worker-state.js';
 
 export interface WorkerOptions {
@@ -43,7 +45,6 @@ interface Training {
   oracle: WorkerOracle;
   parameters: Float32Array;
   gradient: Float32Array;
-  update: Uint8Array;
   candidate: Float32Array;
   /** The encoder's memory on disk (--state-dir, stateful pipelines only); taken back once, at the first fetch. */
   stateFiles?: WorkerStateFiles;
@@ -75,10 +76,17 @@ export async function runWorker(options: WorkerOptions, log: Logger): Promise<vo
         if (stop.requested) break;
         throw error;
       }
-      const session = connection.attend(joined.workerId, (message) => requestStop(`the server said: ${message}`));
+      const onStop = (message: string) => requestStop(`the server said: ${message}`);
+      // Attend at once: the server drops a member that has not within 15 s, and preparing may load data first.
+      const session = connection.attend(joined.workerId, onStop);
+      let servers: ServerShards | undefined;
+      let shardSessions: { cancel(): void } | undefined;
       try {
         training = await prepare(joined, training, options, log);
-        const finished = await trainRounds(connection, joined.workerId, training, stop, log, attack);
+        servers = new ServerShards(connection, formatAddress(options.server), joined, training.method, log, options.security);
+        shardSessions = servers.attendShards(joined.workerId, onStop);
+        if (servers.sharded) log.info({ shards: servers.shards.map((s) => ({ address: s.address, ...s.range })) }, `the run has ${servers.shards.length} servers`);
+        const finished = await trainRounds(servers, joined.workerId, training, stop, log, attack);
         if (finished) break;
       } catch (error) {
         if (stop.requested) break;
@@ -86,6 +94,8 @@ export async function runWorker(options: WorkerOptions, log: Logger): Promise<vo
         log.warn({ reason: error.message }, 'lost my place in the run; joining again');
       } finally {
         session.cancel();
+        shardSessions?.cancel();
+        servers?.close();
       }
     }
   } finally {
@@ -131,7 +141,6 @@ async function prepare(
     oracle: problem.createOracle(shardIndex, config.workers, { batchSize: config.batchSize, seed: config.seed, partition: config.partition }),
     parameters,
     gradient: new Float32Array(d),
-    update: allocatePayload(method.downlink, d, config.workers),
     // Safeguarded methods try the step on a copy first (Safaryan & Richtárik, Alg. 1, option 2).
     candidate: config.pipeline.safeguard ? new Float32Array(d) : parameters,
     stateFiles: stateDir && encoder.memory ? new WorkerStateFiles(stateDir, config, shardIndex, log) : undefined,
@@ -141,16 +150,17 @@ async function prepare(
 
 /** Trains until the server's last update (true) or a stop request (false). */
 async function trainRounds(
-  connection: ServerConnection,
+  servers: ServerShards,
   workerId: number,
   t: Training,
   stop: { requested: boolean },
   log: Logger,
   attack?: Attack,
 ): Promise<boolean> {
-  const { method, encoder, oracle, parameters, gradient, update, candidate } = t;
+  const { method, encoder, oracle, parameters, gradient, candidate } = t;
   const config = JSON.parse(t.configKey) as Joined['config'];
-  let round = await connection.fetchParameters(workerId, parameters);
+  const sliceOf = (vector: Float32Array, range: { first: number; count: number }) => vector.subarray(range.first, range.first + range.count);
+  let round = await servers.fetchParameters(workerId, parameters);
   log.info({ round }, `training from round ${round}`);
   if (t.stateFiles && encoder.memory && t.restorePending) t.stateFiles.restore(round, encoder.memory);
   t.restorePending = false;
@@ -165,35 +175,43 @@ async function trainRounds(
       const payload = encoder.encode(gradient, round);
       if (t.stateFiles && encoder.memory) t.stateFiles.save(round + 1, encoder.memory);
       const encodedAt = monotonicMs();
-      try {
-        await connection.push(workerId, round, 0, payload, loss, config.chunkBytes, { computeMs: computedAt - startedAt, encodeMs: encodedAt - computedAt });
-      } catch (error) {
-        if (!(error instanceof ContributionRefusedError)) throw error;
-        log.warn({ round, reason: error.message }, 'the server refused this round\'s contribution');
-      }
+      await servers.push(
+        workerId, round, 0, payload, loss, config.chunkBytes, { computeMs: computedAt - startedAt, encodeMs: encodedAt - computedAt },
+        (error: ContributionRefusedError) => log.warn({ round, reason: error.message }, 'the server refused this round\'s contribution'),
+      );
       const pushedAt = monotonicMs();
       if (candidate !== parameters) candidate.set(parameters);
-      const step = new StreamingStep(candidate, update, { format: method.downlink, workers: config.workers, weightDecay: method.weightDecay }, method.replicaStepSize(round));
-      let pulled = await connection.pull(workerId, round, 0, update, method.downlinkBytes, (bytes) => step.received(bytes));
+      // Each server's update steps its own range of the replica, as its bytes arrive.
+      const shape = { format: method.downlink, workers: config.workers, weightDecay: method.weightDecay };
+      const steps = servers.shards.map((s) => new StreamingStep(sliceOf(candidate, s.range), s.update, shape, method.replicaStepSize(round)));
+      let pulled = await servers.pull(workerId, round, 0, (s) => payloadBytes(method.downlink, s.range.count, config.workers), (shard, bytes) => steps[shard].received(bytes));
       const pulledAt = monotonicMs();
-      if (!pulled.rejected) step.finish(pulled.contributors);
+      pulled.forEach((update, shard) => {
+        if (!update.rejected) steps[shard].finish(update.contributors);
+      });
       if (timed) {
         const appliedAt = monotonicMs();
         // Instants (monotonic ms) for `signps bench`, which joins them with the server's round-timing lines.
         log.debug({ event: 'round-timing', workerId, round, startedAt, computedAt, encodedAt, pushedAt, pulledAt, appliedAt }, `round ${round} timing`);
       }
-      if (candidate !== parameters && !pulled.rejected) {
-        await connection.push(workerId, round, 1, new Uint8Array(0), oracle.lossOnLastSample(candidate), config.chunkBytes);
-        pulled = await connection.pull(workerId, round, 1, new Uint8Array(0), 0);
-        if (!pulled.rejected) parameters.set(candidate);
+      if (candidate !== parameters && !pulled.every((update) => update.rejected)) {
+        await servers.push(workerId, round, 1, new Uint8Array(0), oracle.lossOnLastSample(candidate), config.chunkBytes, undefined, () => undefined);
+        pulled = await servers.pull(workerId, round, 1, () => 0);
+        // Each server gives its verdict on its own range (the same one, from the same losses, unless a deadline
+        // left different workers out at different servers).
+        servers.shards.forEach((s, shard) => {
+          if (!pulled[shard].rejected) sliceOf(parameters, s.range).set(sliceOf(candidate, s.range));
+        });
       }
       round += 1;
 
-      if (pulled.parameterHash && !parameterHash(parameters).equals(pulled.parameterHash)) {
+      // Each server's hash covers its own range.
+      const differs = servers.shards.some((s, shard) => pulled[shard].parameterHash && !parameterHash(sliceOf(parameters, s.range)).equals(pulled[shard].parameterHash!));
+      if (differs) {
         log.warn({ round }, 'parameters differ from the server after this round; fetching them again');
-        round = await connection.fetchParameters(workerId, parameters);
+        round = await servers.fetchParameters(workerId, parameters);
       }
-      if (pulled.stop) {
+      if (pulled.some((update) => update.stop)) {
         const hash = parameterHash(parameters).toString('hex');
         log.info({ event: 'finished', round, parameterHash: hash }, `training finished after round ${round}; parameters ${hash}`);
         return true;
@@ -201,7 +219,7 @@ async function trainRounds(
     } catch (error) {
       if (!(error instanceof OutOfStepError) || stop.requested) throw error;
       log.warn({ round, reason: error.message }, 'out of step with the server; fetching the parameters');
-      round = await connection.fetchParameters(workerId, parameters);
+      round = await servers.fetchParameters(workerId, parameters);
     }
   }
   return false;

@@ -27,6 +27,9 @@ export interface Joined {
   workerId: number;
   shardIndex: number;
   config: NonNullable<JoinReply__Output['config']>;
+  membershipSecret: Buffer;
+  /** A sharded run's server map (JoinReply.shards); empty with one server. */
+  shards: JoinReply__Output['shards'];
 }
 
 export interface PulledUpdate {
@@ -73,8 +76,8 @@ export class ServerConnection {
           ),
         );
         if (!reply.config) throw new ProtocolError('the server sent no run configuration; is it a signps server?');
-        this.memberMetadata = withMembershipSecret(this.metadata, reply.membershipSecret);
-        return { workerId: reply.workerId, shardIndex: reply.shardIndex, config: reply.config };
+        this.useMembership(reply.membershipSecret);
+        return { workerId: reply.workerId, shardIndex: reply.shardIndex, config: reply.config, membershipSecret: reply.membershipSecret, shards: reply.shards };
       } catch (error) {
         const code = (error as grpc.ServiceError).code;
         const wrong = wrongServer(error, this.address);
@@ -85,10 +88,16 @@ export class ServerConnection {
             `no signps server answered at ${this.address} within ${Math.round(connectTimeoutMs / 1000)} s; start it first or check --server`,
           );
         }
-        this.log.warn({ attempt, retryInMs: backoffMs }, `server ${this.address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
+        const why = (error as grpc.ServiceError).details;
+        this.log.warn({ attempt, retryInMs: backoffMs, reason: why }, `server ${this.address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s (${why})`);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
     }
+  }
+
+  /** Every later call carries this membership secret (from the Join reply; the same at every shard server). */
+  useMembership(secret: Uint8Array): void {
+    this.memberMetadata = withMembershipSecret(this.metadata, secret);
   }
 
   /** Opens the worker's presence stream; `onStop` hears the server's stop notice. Cancel it to leave. */

@@ -5,6 +5,7 @@ import type { Logger } from '../../shared/logging.js';
 import type { RunConfig } from '../../shared/protocol.js';
 import type { AttendRequest__Output } from '../../shared/proto-types/signps/v1/AttendRequest.js';
 import type { Notice } from '../../shared/proto-types/signps/v1/Notice.js';
+import type { ShardAddress } from '../../shared/proto-types/signps/v1/ShardAddress.js';
 import type { Membership } from '../membership.js';
 import type { ParameterStore } from '../parameter-store.js';
 import type { RefusalLog } from '../refusal-log.js';
@@ -15,7 +16,10 @@ import type { TrafficCounter } from '../traffic.js';
 export type Sessions = Map<number, grpc.ServerWritableStream<AttendRequest__Output, Notice>>;
 
 export interface ServiceDeps {
+  /** The whole run's configuration, as workers receive it at Join. */
   config: RunConfig;
+  /** A sharded run: where each coordinate range is served (the Join reply carries it); none with one server. */
+  shards?: ShardAddress[];
   membership: Membership;
   coordinator: RoundCoordinator;
   store: ParameterStore;

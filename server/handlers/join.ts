@@ -31,7 +31,7 @@ export function join(
       { workerId: member.workerId, shard: member.shardIndex, workerName, peer: call.getPeer() },
       `worker ${member.workerId} "${workerName}" joined from ${call.getPeer()} (shard ${member.shardIndex}, ${membership.size}/${config.workers})`,
     );
-    callback(null, { workerId: member.workerId, shardIndex: member.shardIndex, config, membershipSecret: member.secret });
+    callback(null, { workerId: member.workerId, shardIndex: member.shardIndex, config, membershipSecret: member.secret, shards: deps.shards ?? [] });
     setTimeout(() => {
       if (membership.get(member.workerId)?.attending === false) leave(deps, member.workerId, 'it never opened its Attend stream');
     }, ATTEND_WITHIN_MS).unref();

@@ -1,0 +1,28 @@
+// A sharded run's servers listen before their rounds exist: the primary waits for its shard servers to register,
+// a shard server for its assignment. Until then every worker call is refused with a status that says to retry
+// (UNAVAILABLE: a worker's join already retries with backoff); `ready` swaps in the real handlers.
+import type * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../shared/logging.js';
+import { refusal } from './refusal.js';
+import type { RefusalLog } from './refusal-log.js';
+import type { WorkerHandlers } from './service.js';
+
+export interface ServiceUntilReady {
+  handlers: WorkerHandlers;
+  ready(handlers: WorkerHandlers): void;
+}
+
+export function serviceUntilReady(notReady: () => Error, refusals: RefusalLog, log: Logger): ServiceUntilReady {
+  let live: WorkerHandlers | undefined;
+  const refused = (): grpc.ServiceError => refusal(notReady(), refusals, log);
+  return {
+    ready: (handlers) => (live = handlers),
+    handlers: {
+      Join: (call, callback) => (live ? live.Join(call, callback) : callback(refused())),
+      PushContribution: (call, callback) => (live ? live.PushContribution(call, callback) : callback(refused())),
+      FetchParameters: (call) => (live ? live.FetchParameters(call) : call.emit('error', refused())),
+      PullUpdate: (call) => (live ? live.PullUpdate(call) : call.emit('error', refused())),
+      Attend: (call) => (live ? live.Attend(call) : call.emit('error', refused())),
+    },
+  };
+}

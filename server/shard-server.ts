@@ -1,0 +1,251 @@
+// `signps server --join HOST:PORT`: a shard server of a sharded run. It registers with the primary and is assigned
+// a contiguous, word-aligned coordinate range; from then on it is a round server over that slice: its own
+// parameter store (its range only), round coordinator, deadline and quorum, aggregating the slices workers send it
+// (with the slice's first word, so vote ties take the same coins as in the whole vote). Workers' calls carry
+// secrets derived from the run's membership key, so it checks them itself. It keeps copies of its slice at the
+// rounds the primary evaluates (FetchSlice), writes its own checkpoints in its own run directory, and stops when
+// the primary says so — or, if the primary is gone, with a checkpoint, to be resumed with the rest of the run.
+import * as grpc from '@grpc/grpc-js';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Address } from '../shared/address.js';
+import { formatAddress } from '../shared/address.js';
+import { ChunkAssembler } from '../shared/codec/chunks.js';
+import { ConfigError, ConnectionError, ProtocolError } from '../shared/errors.js';
+import { kernelSet, resolvedKernelChoice, type KernelChoice } from '../shared/kernels/kernel-set.js';
+import type { Logger } from '../shared/logging.js';
+import { buildMethod } from '../shared/methods/method.js';
+import { CHANNEL_OPTIONS, loadProtocol, PROTOCOL_VERSION, type RunConfig } from '../shared/protocol.js';
+import { NO_ROLE_HANDLERS, createHandlers } from './service.js';
+import { serviceUntilReady } from './service-until-ready.js';
+import { ShardsNotReadyError } from '../shared/protocol-errors.js';
+import type { ShardNotice__Output } from '../shared/proto-types/signps/v1/ShardNotice.js';
+import type { ShardAssignment__Output } from '../shared/proto-types/signps/v1/ShardAssignment.js';
+import { channelCredentials, loadToken, serverCredentials, tokenMetadata, type SecurityFlags } from '../shared/security.js';
+import { loadCheckpointOfRound, validCheckpointRounds, writeCheckpoint } from './checkpoint.js';
+import { fetchSlice } from './handlers/fetch-slice.js';
+import type { Sessions } from './handlers/deps.js';
+import { bind, checkSameRun, delay, shutdown, widenReceiveWindows } from './main.js';
+import { Membership } from './membership.js';
+import { ParameterStore } from './parameter-store.js';
+import { RefusalLog } from './refusal-log.js';
+import { RoundCoordinator } from './round-coordinator.js';
+import { claimRunDirectory } from './run-directory.js';
+import { readRunSettings, software, writeRunSettings } from './run-settings.js';
+import { requireToken } from './authentication.js';
+import { serveHealth } from './health.js';
+import { SliceSnapshots } from './slice-snapshots.js';
+import { sliceAggregator } from './slice-aggregator.js';
+import { TrafficCounter } from './traffic.js';
+import { logTransportRefusals } from './transport-refusals.js';
+
+export interface ShardServerOptions {
+  /** The primary's address (`signps server --servers S`). */
+  primary: Address;
+  host: string;
+  port: number;
+  /** HOST:PORT where workers reach this server; default: this machine's hostname (or --host) and the bound port. */
+  advertise?: string;
+  /** This shard server's own run directory: config.json, checkpoints/. */
+  out: string;
+  checkpointDir?: string;
+  resume: boolean;
+  overwrite: boolean;
+  kernels: KernelChoice;
+  security: SecurityFlags;
+}
+
+/** How long a shard server keeps trying to reach its primary. */
+const REGISTER_TIMEOUT_MS = 60_000;
+const FINAL_DELIVERY_GRACE_MS = 30_000;
+
+export async function runShardServer(options: ShardServerOptions, log: Logger): Promise<void> {
+  const token = loadToken(options.security);
+  const checkpointDir = options.checkpointDir ?? join(options.out, 'checkpoints');
+  claimRunDirectory(options.out, checkpointDir, options);
+  const previous = options.resume ? readRunSettings(options.out) : undefined;
+  const previousShard = previous?.shard as { index: number } | undefined;
+  if (previous && !previousShard) throw new ConfigError(`${options.out} holds a primary's or an unsharded run, not a shard server's; give the shard server its own --out`);
+
+  const refusals = new RefusalLog(log);
+  // Filled in once the primary has assigned this server its range.
+  let fetchSliceDeps: Parameters<typeof fetchSlice>[0] | undefined;
+  const service = serviceUntilReady(() => new ShardsNotReadyError('this shard server waits for its assignment from the primary; retry shortly'), refusals, log);
+  const server = new grpc.Server(CHANNEL_OPTIONS);
+  server.addService(
+    loadProtocol().signps.v1.ParameterServer.service,
+    requireToken({
+      ...service.handlers,
+      RegisterShard: NO_ROLE_HANDLERS.RegisterShard,
+      FetchSlice: (call) => (fetchSliceDeps ? fetchSlice(fetchSliceDeps, call) : call.emit('error', refusal(new ShardsNotReadyError('not assigned yet')))),
+    }, token, refusals),
+  );
+  const health = serveHealth(server);
+  const port = await bind(server, options.host, options.port, serverCredentials(options.security));
+  widenReceiveWindows(server);
+  logTransportRefusals(server, refusals);
+  const advertise = options.advertise ?? `${['0.0.0.0', '::', ''].includes(options.host) ? hostname() : options.host}:${port}`;
+  log.info({ event: 'listening', host: options.host, port, advertise, primary: formatAddress(options.primary), out: options.out }, `shard server listening on ${options.host}:${port} (workers reach it at ${advertise}); registering with ${formatAddress(options.primary)}`);
+
+  const registration = await register(options, advertise, previous?.runId ?? '', previousShard?.index ?? 0, validCheckpointRounds(checkpointDir, previous?.runId ?? ''), log);
+  const { assignment } = registration;
+  const config = assignment.config!;
+  const range = { first: assignment.firstCoordinate, count: assignment.coordinateCount };
+  const ownConfig: RunConfig = { ...config, parameterCount: range.count };
+  const method = buildMethod(config.method, config.pipeline!, config.learningRate, range.count, config.workers);
+  const kernels = kernelSet(options.kernels);
+  const runId = assignment.runId;
+  const shardSettings = { index: assignment.shardIndex, of: assignment.shardCount, firstCoordinate: range.first, coordinateCount: range.count, primary: formatAddress(options.primary), advertise };
+
+  let store: ParameterStore;
+  if (assignment.resumed) {
+    const checkpoint = loadCheckpointOfRound(checkpointDir, runId, assignment.resumeRound);
+    checkSameRun(checkpoint, ownConfig);
+    store = new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
+    writeRunSettings(options.out, { ...previous!, resumes: [...(previous!.resumes ?? []), { at: new Date().toISOString(), round: store.round, rounds: config.rounds, software: software() }] });
+    log.info({ event: 'resumed', round: store.round, path: checkpoint.path }, `resuming shard ${assignment.shardIndex} at round ${store.round} from ${checkpoint.path}`);
+  } else {
+    store = new ParameterStore(await registration.initialSlice(range.count), 0, kernels.applyUpdate);
+    writeRunSettings(options.out, { runId, startedAt: new Date().toISOString(), software: software(), run: config, shard: shardSettings, server: { kernels: resolvedKernelChoice(options.kernels), host: options.host, port, checkpointDir } });
+  }
+  const saveCheckpoint = () => {
+    const path = writeCheckpoint(checkpointDir, { config: ownConfig, runId, round: store.round, parameters: store.parameters });
+    log.info({ event: 'checkpoint', round: store.round, path }, `checkpoint of round ${store.round} written to ${path}`);
+  };
+
+  const snapshots = new SliceSnapshots(assignment.evalEvery, config.rounds);
+  const traffic = new TrafficCounter();
+  const coordinator = new RoundCoordinator(
+    ownConfig, method, sliceAggregator(method.createAggregator(kernels), range.first / 32), store,
+    { quorum: Math.round(assignment.quorum), roundTimeoutMs: 1000 * assignment.roundTimeoutSeconds, resumed: assignment.resumed, log },
+    (closed) => {
+      snapshots.roundClosed(closed.round, store.parameters);
+      const every = assignment.checkpointEvery;
+      if (every > 0 && store.round % every === 0 && store.round < config.rounds) saveCheckpoint();
+      if ((closed.round + 1) % 50 === 0) log.info({ event: 'progress', round: closed.round + 1, of: config.rounds, contributors: closed.contributors }, `round ${closed.round + 1}/${config.rounds}`);
+    },
+  );
+  const membership = new Membership(config.workers, Buffer.from(assignment.membershipKey), true);
+  const sessions: Sessions = new Map();
+  fetchSliceDeps = { membershipKey: membership.key, snapshots, chunkBytes: config.chunkBytes, refusals, log };
+  service.ready(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }));
+  log.info(
+    { event: 'assigned', shard: assignment.shardIndex, of: assignment.shardCount, firstCoordinate: range.first, coordinateCount: range.count, runId, method: config.method, round: store.round },
+    `shard ${assignment.shardIndex} of ${assignment.shardCount} of run ${runId}: coordinates [${range.first}, ${range.first + range.count}) of ${config.parameterCount}, from round ${store.round}`,
+  );
+
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  const stopped = registration.stopped;
+  const first = await Promise.race([coordinator.lastRoundClosed.then(() => 'done' as const), signalled, stopped]);
+  let failure: Error | undefined;
+  if (first === 'done') {
+    await Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
+    saveCheckpoint();
+    // The primary still fetches the last slice; it says when the run is over.
+    const end = await Promise.race([stopped, signalled]);
+    if (typeof end !== 'string' && !end.told) log.warn('the primary went away after the last round');
+  } else {
+    const why = typeof first === 'string' ? first : first.told ? `the primary said: ${first.message}` : `lost the primary at ${formatAddress(options.primary)}`;
+    log.warn({ reason: why, round: store.round }, `${why}; stopping at round ${store.round} with a checkpoint`);
+    coordinator.halt();
+    saveCheckpoint();
+    if (typeof first !== 'string' && !first.told) {
+      failure = new ConnectionError(`${why}; this shard wrote its checkpoint of round ${store.round}: start the primary and every shard server again with --resume to continue`);
+    }
+  }
+  registration.close();
+  health.stopServing();
+  for (const session of sessions.values()) session.end();
+  await shutdown(server);
+  if (failure) throw failure;
+}
+
+function refusal(error: Error): grpc.ServiceError {
+  return Object.assign(error, { code: grpc.status.UNAVAILABLE, details: error.message, metadata: new grpc.Metadata() });
+}
+
+interface Registration {
+  assignment: ShardAssignment__Output;
+  /** A fresh run's initial slice, streamed after the assignment. */
+  initialSlice(count: number): Promise<Float32Array>;
+  /** Resolves when the primary says stop (told) or the stream breaks (not told). */
+  stopped: Promise<{ told: boolean; message: string }>;
+  close(): void;
+}
+
+/** Registers with the primary, retrying with backoff while it is not there yet, and waits for the assignment. */
+async function register(
+  options: ShardServerOptions, advertise: string, runId: string, shardIndex: number, checkpointRounds: number[], log: Logger,
+): Promise<Registration> {
+  const Client = loadProtocol().signps.v1.ParameterServer;
+  const address = formatAddress(options.primary);
+  const client = new Client(address, channelCredentials(options.security), CHANNEL_OPTIONS);
+  const metadata = tokenMetadata(loadToken(options.security));
+  const giveUpAt = Date.now() + REGISTER_TIMEOUT_MS;
+  for (let attempt = 1, backoffMs = 250; ; attempt++, backoffMs = Math.min(backoffMs * 2, 5_000)) {
+    const stream = client.registerShard({ protocolVersion: PROTOCOL_VERSION, advertise, runId, shardIndex, checkpointRounds }, metadata);
+    const notices: ShardNotice__Output[] = [];
+    let wake: () => void = () => undefined;
+    let ended: { told: boolean; message: string } | undefined;
+    let streamError: grpc.ServiceError | undefined;
+    let resolveStopped!: (value: { told: boolean; message: string }) => void;
+    const stopped = new Promise<{ told: boolean; message: string }>((resolve) => (resolveStopped = resolve));
+    const finish = (value: { told: boolean; message: string }) => {
+      ended ??= value;
+      resolveStopped(ended);
+      wake();
+    };
+    stream.on('data', (notice: ShardNotice__Output) => {
+      if (notice.kind === 'stop') finish({ told: true, message: notice.message });
+      else notices.push(notice);
+      wake();
+    });
+    stream.on('error', (error: grpc.ServiceError) => {
+      streamError = error;
+      finish({ told: false, message: error.details });
+    });
+    stream.on('end', () => finish({ told: false, message: 'stream ended' }));
+    const next = async (): Promise<ShardNotice__Output | undefined> => {
+      while (notices.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
+      return notices.shift();
+    };
+    const first = await next();
+    if (first?.kind === 'assign' && first.assignment?.config) {
+      return {
+        assignment: first.assignment,
+        stopped,
+        close: () => {
+          stream.cancel();
+          client.close();
+        },
+        async initialSlice(count: number) {
+          const parameters = new Float32Array(count);
+          const bytes = new Uint8Array(parameters.buffer);
+          const assembler = new ChunkAssembler(bytes, bytes.byteLength, 'initial parameters from the primary');
+          while (!assembler.complete) {
+            const notice = await next();
+            if (!notice?.parameters) throw new ProtocolError('the primary stopped sending the initial parameters; start the shard server again');
+            assembler.accept(notice.parameters);
+          }
+          return parameters;
+        },
+      };
+    }
+    stream.cancel();
+    const code = streamError?.code;
+    if (code !== grpc.status.UNAVAILABLE && code !== grpc.status.DEADLINE_EXCEEDED) {
+      client.close();
+      if (streamError) throw new ProtocolError(`the primary at ${address} refused this shard server: ${streamError.details}`);
+      throw new ProtocolError(`the primary at ${address} ended the registration without an assignment (${ended?.message ?? 'no reason'})`);
+    }
+    if (Date.now() + backoffMs > giveUpAt) {
+      client.close();
+      throw new ConnectionError(`no signps primary answered at ${address} within ${REGISTER_TIMEOUT_MS / 1000} s; start it first (signps server --servers S) or check --join`);
+    }
+    log.warn({ attempt, retryInMs: backoffMs }, `primary ${address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
+    await new Promise((resolve) => setTimeout(resolve, backoffMs));
+  }
+}
