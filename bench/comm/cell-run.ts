@@ -79,6 +79,8 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   let drops: number | undefined;
   const workerLinesByRound = new Map<number, number>();
   let summary: Entry | undefined;
+  /** S > 1: the primary's own coordinate range (its "shards" line), whose payload its summary counts. */
+  let primaryRange: { count: number } | undefined;
   let joins = 0;
   let joinWaiter: (() => void) | undefined;
   let topology: Topology | undefined;
@@ -123,14 +125,17 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     return bytes === undefined ? undefined : { bytes, takenAt: monotonicMs() };
   };
 
-  // Every contribution of round r is in once the last of the S servers has closed it.
+  // Every contribution of round r is in once the last of the servers that log round-timing lines has closed it:
+  // all S, or the primary alone while no shard server has logged one (shard servers that do not log them).
   const serverLinesByRound = new Map<number, number>();
-  const serverTiming = (entry: Entry) => {
+  let shardsLogTimings = false;
+  const serverTiming = (entry: Entry, role: 'primary' | 'shard') => {
     serverTimings.push(entry as unknown as ServerRoundTiming);
+    if (role === 'shard') shardsLogTimings = true;
     const round = entry.round as number;
     const lines = (serverLinesByRound.get(round) ?? 0) + 1;
     serverLinesByRound.set(round, lines);
-    if (lines === S && snapshotAt.has(round)) {
+    if (lines >= (shardsLogTimings ? S : 1) && snapshotAt.has(round) && !upSnapshots.has(round)) {
       const taken = snapshot('up');
       if (taken) upSnapshots.set(round, taken);
     }
@@ -185,13 +190,17 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
         const entry = parseLine(line);
         if (!entry) return;
         if (entry.event === 'listening') resolve(entry.port as number);
+        else if (entry.event === 'shards' && Array.isArray(entry.shards)) {
+          const own = (entry.shards as Array<{ coordinateCount?: number }>)[0]?.coordinateCount;
+          if (typeof own === 'number') primaryRange = { count: own };
+        }
         else if (typeof entry.workerId === 'number' && typeof entry.shard === 'number' && String(entry.msg).includes(' joined from ')) {
           joins += 1;
           env.onStage?.(`${joins}/${spec.workers} workers joined`);
           joinWaiter?.();
         }
         else if (entry.event === 'round-timing') {
-          serverTiming(entry);
+          serverTiming(entry, 'primary');
           env.onRound?.((entry.round as number) + 1);
         } else if (entry.event === 'summary') summary = entry.summary as Entry;
       });
@@ -224,7 +233,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
           shardServer.lines.on('line', (line) => {
             const entry = parseLine(line);
             if (entry?.event === 'listening') resolve();
-            else if (entry?.event === 'round-timing') serverTiming(entry);
+            else if (entry?.event === 'round-timing') serverTiming(entry, 'shard');
           });
         }),
       );
@@ -301,12 +310,16 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   const payloadUpBytes = M * payload.uplinkBytes;
   const payloadDownBytes = M * payload.downlinkBytes;
   const serverHash = (summary?.parameterHash as string | undefined) ?? '';
+  // With S servers the primary counts the payload of its own range, or (should it count for the run) the whole.
+  const primaryShare = S > 1 && primaryRange ? methodPayload({ ...spec, d: primaryRange.count }) : payload;
+  const countsAllBytes = (counted: unknown, perWorker: number, wholePerWorker: number) =>
+    counted === rounds * M * perWorker || counted === rounds * M * wholePerWorker;
   const correct =
     serverHash !== '' &&
     workerHashes.size === M &&
     [...workerHashes.values()].every((h) => h === serverHash) &&
-    summary?.uplinkPayloadBytes === rounds * payloadUpBytes &&
-    summary?.downlinkPayloadBytes === rounds * payloadDownBytes;
+    countsAllBytes(summary?.uplinkPayloadBytes, primaryShare.uplinkBytes, payload.uplinkBytes) &&
+    countsAllBytes(summary?.downlinkPayloadBytes, primaryShare.downlinkBytes, payload.downlinkBytes);
   const floors = env.rateBitsPerSecond
     ? roundFloors({ uplinkBytes: payload.uplinkBytes, downlinkBytes: payload.downlinkBytes, workers: M }, placement, env.rateBitsPerSecond)
     : undefined;
