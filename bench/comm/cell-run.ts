@@ -212,7 +212,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     const port = await Promise.race([listening, timeout]);
     let target = `${primaryAddress}:${port}`;
     // Shard servers 1 … S − 1 register with the primary, which hands their addresses to the workers at Join.
-    const shardsListening: Array<Promise<void>> = [];
+    const shardsAssigned: Array<Promise<void>> = [];
     const serverExits = [server.exited];
     for (let shard = 1; shard < S; shard++) {
       const host = topology?.servers[shard];
@@ -227,18 +227,20 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
         host,
       );
       serverExits.push(shardServer.exited);
-      shardsListening.push(
+      shardsAssigned.push(
         new Promise<void>((resolve, reject) => {
-          shardServer.exited.then(() => reject(new Error(`shard server ${shard} exited before listening`)), reject);
+          shardServer.exited.then(() => reject(new Error(`shard server ${shard} exited before the primary assigned it a range`)), reject);
           shardServer.lines.on('line', (line) => {
             const entry = parseLine(line);
-            if (entry?.event === 'listening') resolve();
+            // Workers start once every shard holds its range: a worker that reaches a shard server still waiting
+            // for its assignment is refused, and its retried Join then finds the run full (seen with S = 4, M = 8).
+            if (entry?.event === 'assigned') resolve();
             else if (entry?.event === 'round-timing') serverTiming(entry, 'shard');
           });
         }),
       );
     }
-    await Promise.race([Promise.all(shardsListening), timeout]);
+    await Promise.race([Promise.all(shardsAssigned), timeout]);
     // The counting proxy sees one connection; with S servers the workers also reach the shards directly.
     if (!topology && env.wire === 'proxy' && S === 1) {
       proxy = await WireProxy.start(port);
