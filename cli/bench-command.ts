@@ -62,7 +62,10 @@ export const benchOptions = {
     default: false,
     describe: 'Remove network namespaces and links that earlier bench runs left behind (a killed run), then exit',
   },
-  'report-from': { type: 'string', describe: 'Rebuild the CSV, charts and report.md from a saved bench.json, then exit' },
+  'report-from': {
+    type: 'string',
+    describe: 'Rebuild the CSV, charts and report.md from a saved bench.json (or several, comma-separated, as one report), then exit',
+  },
 } as const;
 
 type BenchFlags = {
@@ -164,7 +167,17 @@ function cleanup(): void {
   }
 }
 
-async function rebuildReport(path: string, out: string | undefined): Promise<void> {
+/** One bench.json, or several (comma-separated) merged into one report, written beside the first unless --out. */
+async function rebuildReport(paths: string, out: string | undefined): Promise<void> {
+  const records = paths.split(',').map((path) => path.trim()).filter((path) => path !== '').map((path) => ({ path, record: readRecord(path) }));
+  const { mergeRecords } = await import('../bench/comm/merge-records.js');
+  const record = mergeRecords(records);
+  const { writeOutputs } = await import('../bench/comm/sweep.js');
+  const { reportPath } = await writeOutputs(record, out ?? dirname(records[0].path));
+  process.stdout.write(`signps bench: report in ${reportPath}\n`);
+}
+
+function readRecord(path: string): BenchRecord {
   let record: BenchRecord;
   try {
     record = JSON.parse(readFileSync(path, 'utf8')) as BenchRecord;
@@ -172,9 +185,7 @@ async function rebuildReport(path: string, out: string | undefined): Promise<voi
     throw new ConfigError(`cannot read ${path} as a bench.json (${(error as Error).message})`);
   }
   if (record.format !== 1 || !Array.isArray(record.cells)) throw new ConfigError(`${path} is not a bench.json written by signps bench`);
-  const { writeOutputs } = await import('../bench/comm/sweep.js');
-  const { reportPath } = await writeOutputs(record, out ?? dirname(path));
-  process.stdout.write(`signps bench: report in ${reportPath}\n`);
+  return record;
 }
 
 function wholeNumber(flag: string, value: number, min: number, max: number): number {

@@ -15,6 +15,7 @@ import type { BenchRecord } from '../bench/comm/results.js';
 import { toCsv } from '../bench/comm/results.js';
 import { analyseRounds } from '../bench/comm/round-split.js';
 import { roundFloors } from '../bench/comm/floors.js';
+import { mergeRecords } from '../bench/comm/merge-records.js';
 import { estimateMemory, gridCells, parseServerChoices } from '../bench/comm/grid.js';
 import { writeOutputs } from '../bench/comm/sweep.js';
 import { CLI_PATH, REPO_ROOT, runCli } from './support/cli.js';
@@ -63,6 +64,20 @@ test('the report, CSV and charts are rebuilt from recorded results', async () =>
   const rebuilt = await runCli(['bench', '--report-from', join(out, 'bench.json')], 60_000);
   assert.equal(rebuilt.code, 0, rebuilt.stderr);
   assert.match(rebuilt.stdout, /report in .*report\.md/);
+});
+
+test('several saved runs make one report when they measured the same way', () => {
+  const record = JSON.parse(readFileSync(FIXTURE, 'utf8')) as BenchRecord;
+  const later = { ...record, command: 'signps bench --servers 2', cells: record.cells.map((c) => ({ ...c, servers: 2 })), machine: { ...record.machine, loadAverage: 42 } };
+  const merged = mergeRecords([{ path: 'a/bench.json', record }, { path: 'b/bench.json', record: later }]);
+  assert.equal(merged.cells.length, 2 * record.cells.length);
+  assert.equal(merged.command, `${record.command}\nsignps bench --servers 2`);
+  assert.equal(merged.machine.loadAverage, 42, 'the highest load of the runs');
+  const otherLink = { ...record, settings: { ...record.settings, link: '1gbit' } };
+  assert.throws(
+    () => mergeRecords([{ path: 'a/bench.json', record }, { path: 'c/bench.json', record: otherLink }]),
+    /c\/bench\.json measured with other settings than a\/bench\.json \(link: 1gbit vs 100mbit\)/,
+  );
 });
 
 test('the round split adds up to the period and follows the instants', () => {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { onCleanup } from './cleanup.js';
 import { methodPayload } from './grid.js';
 import { bytesPerRound, snapshotRounds, type Snapshot } from './link-snapshots.js';
-import { coreShare, processCpuMs, type CpuSample } from './cpu-usage.js';
+import { coreUse, machineBusyMs, processCpuMs, type CoreUse, type CpuSample } from './cpu-usage.js';
 import { roundFloors } from './floors.js';
 import { createTopology, inNamespace, linkReceived, linkSent, serverLinkReceived, serverLinkSent, teardown, type Host, type Topology } from './netns.js';
 import { placementOf, type CellResult, type CellSpec } from './results.js';
@@ -97,7 +97,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   const cpuSamples: CpuSample[] = [];
   const rssTimer = setInterval(() => {
     processes.forEach((p) => (p.peakRss = Math.max(p.peakRss, peakRss(p.child.pid))));
-    cpuSamples.push({ at: monotonicMs(), cpuMs: processes.reduce((sum, p) => sum + processCpuMs(p.child.pid), 0) });
+    cpuSamples.push({ at: monotonicMs(), cpuMs: processes.reduce((sum, p) => sum + processCpuMs(p.child.pid), 0), machineBusyMs: machineBusyMs() });
   }, RSS_SAMPLE_MS);
 
   /** Resolves once `count` workers have joined, or after BATCH_JOIN_WAIT_MS (the run then shows what went wrong). */
@@ -351,13 +351,17 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     floorMs,
     floorRatio: floorMs ? analysis.roundMs / floorMs : undefined,
     overlappedFloorMs: floors?.overlappedMs,
-    cpuShare: coreShare(cpuSamples, analysis.window.from, analysis.window.to),
+    ...cpuFigures(coreUse(cpuSamples, analysis.window.from, analysis.window.to), analysis.roundMs),
     serverPeakRssBytes: processes.find((p) => p.role === 'primary')?.peakRss,
     shardPeakRssBytes: S > 1 ? Math.max(...processes.filter((p) => p.role === 'shard').map((p) => p.peakRss)) : undefined,
     workerPeakRssBytes: Math.max(...processes.filter((p) => p.role === 'worker').map((p) => p.peakRss)),
     correct,
     wallSeconds: (performance.now() - started) / 1000,
   };
+}
+
+function cpuFigures(use: CoreUse | undefined, roundMs: number): Pick<CellResult, 'cpuShare' | 'machineCpuShare' | 'cpuMsPerRound'> {
+  return use ? { cpuShare: use.ours, machineCpuShare: use.machine, cpuMsPerRound: use.oursPerMs * roundMs } : {};
 }
 
 /** VmHWM of a live process, bytes (0 once it is gone). */

@@ -49,7 +49,7 @@ export function renderReport(record: BenchRecord, charts: ChartFile[], pngNote?:
     const header = [
       'method', 'd', 'M', ...(sharded ? ['servers'] : []), 'payload up / down per round', wireHeader, 'round ms', 'rounds/s',
       ...SPLIT_PHASES.map((p) => PHASE_LABELS[p]), 'goodput MB/s', 'upload MB/s per worker',
-      ...(netns ? ['floor ms', 'round / floor', 'overlapped floor ms'] : []), 'cores busy', 'server peak RSS',
+      ...(netns ? ['floor ms', 'round / floor', 'overlapped floor ms'] : []), 'CPU ms per round', 'cores busy (cell / machine)', 'server peak RSS',
       ...(sharded ? ['shard peak RSS'] : []), 'worker peak RSS', 'replicas agree',
     ];
     lines.push(`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`);
@@ -62,7 +62,8 @@ export function renderReport(record: BenchRecord, charts: ChartFile[], pngNote?:
         ...SPLIT_PHASES.map((p) => fixed(c.split?.[p], 1)),
         fixed(c.effectiveGoodput, 1), fixed(c.workerUploadGoodput, 1),
         ...(netns ? [fixed(c.floorMs, 1), fixed(c.floorRatio, 2), fixed(c.overlappedFloorMs, 1)] : []),
-        c.cpuShare === undefined ? '–' : `${Math.round(100 * c.cpuShare)}%`,
+        fixed(c.cpuMsPerRound, 0),
+        c.cpuShare === undefined ? '–' : `${percent(c.cpuShare)} / ${percent(c.machineCpuShare)}`,
         `${megabytes(c.serverPeakRssBytes, 0)} MB`, ...(sharded ? [c.shardPeakRssBytes === undefined ? '–' : `${megabytes(c.shardPeakRssBytes, 0)} MB`] : []),
         `${megabytes(c.workerPeakRssBytes, 0)} MB`,
         c.correct ? 'yes' : '**no**',
@@ -108,8 +109,10 @@ function legend(netns: boolean, sharded: boolean): string[] {
       'one is in; aggregate is the server\'s aggregation and the copy of the update (the server takes its own replica step ' +
       'after publishing, during the broadcast, except on rounds that carry the parameter hash or end the run); broadcast ends ' +
       'when the worker holds the whole update.',
-    'Cores busy: the share of this machine\'s cores the cell\'s own processes used over the measured rounds (user + system ' +
-      'time; the links\' queueing work in the kernel is not in it). Near 100% the round is bound by the cores, not the links.',
+    'CPU ms per round: user + system time of the cell\'s own processes per round (the links\' queueing work in the kernel ' +
+      'is not in it); divided by the cores, the least a round could take here with the machine to itself. Cores busy: the ' +
+      'share of the machine\'s cores the cell used, and that busy with anything (other sessions included); near 100% for ' +
+      'the machine, rounds wait for a core, and the cell is CPU-bound rather than link-bound.',
     'Goodput: payload up and down of all workers per second of round time (MB = 10^6 bytes).' +
       (netns
         ? ' Floor ("in then out"): the time the busiest link needs to carry every contribution and then every update at line ' +
@@ -125,6 +128,10 @@ function wireRatio(c: CellResult): string {
   const wire = (c.wireUpBytes ?? c.linkUpBytes ?? Number.NaN) + (c.wireDownBytes ?? c.linkDownBytes ?? Number.NaN);
   const payload = (c.payloadUpBytes ?? 0) + (c.payloadDownBytes ?? 0);
   return Number.isFinite(wire) && payload > 0 ? (wire / payload).toFixed(4) : '–';
+}
+
+function percent(share: number | undefined): string {
+  return share === undefined ? '–' : `${Math.round(100 * share)}%`;
 }
 
 function fixed(value: number | undefined, digits: number): string {

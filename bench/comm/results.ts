@@ -120,6 +120,13 @@ export interface CellResult extends CellSpec {
    * time from /proc; the shaped links' softirq work is not in it). Near 1: the round is bound by these cores, not its links.
    */
   cpuShare?: number;
+  /** Share of the machine's cores busy with anything over the measured rounds (other sessions' work included). */
+  machineCpuShare?: number;
+  /**
+   * CPU ms the cell's processes used per round: ÷ cores, the least a round could take on this machine with its cores
+   * to itself (the CPU floor), however fast the links.
+   */
+  cpuMsPerRound?: number;
   /** S > 1: the largest of the other shard servers'. */
   shardPeakRssBytes?: number;
   /** The largest worker's. */
@@ -201,6 +208,8 @@ const CSV_COLUMNS: Array<[string, (c: CellResult) => unknown]> = [
   ['floor_ratio', (c) => c.floorRatio],
   ['overlapped_floor_ms', (c) => c.overlappedFloorMs],
   ['cpu_share', (c) => c.cpuShare],
+  ['machine_cpu_share', (c) => c.machineCpuShare],
+  ['cpu_ms_per_round', (c) => c.cpuMsPerRound],
   ['server_peak_rss_bytes', (c) => c.serverPeakRssBytes],
   ['shard_peak_rss_bytes', (c) => c.shardPeakRssBytes],
   ['worker_peak_rss_bytes', (c) => c.workerPeakRssBytes],
