@@ -152,7 +152,6 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const refusals = new RefusalLog(log);
   const service = serviceUntilReady(
     () => new ShardsNotReadyError(`the run waits for ${registry ? registry.expected - registry.registered : 0} of its ${servers - 1} shard servers to register; retry shortly`),
-    refusals, log,
   );
   const server = new grpc.Server(CHANNEL_OPTIONS);
   server.addService(
@@ -223,6 +222,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const reporter = new ProgressReporter({
     config, method, problemName: problem.name, evaluate: (parameters) => problem.evaluate(parameters), store: ownStore, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
     gather: slices && ((round) => slices.gather(round, d, own, ownStore.parameters)),
+    shardTraffic: slices && (() => slices.traffic),
   });
   if (servers > 1 && options.diagnosticsEvery > 0) log.info({ servers }, 'diagnostics are off in a sharded run: each server sees a slice of the vector only');
   const coordinator = new RoundCoordinator(

@@ -29,6 +29,8 @@ export interface ReporterDeps {
   observer?: { roundClosed(record: RoundRecord, closed: ClosedRound): void; finished(summary: RunSummary): void };
   /** Sharded runs: the whole vector after round `round` (the store holds the primary's slice only). */
   gather?: (round: number) => Promise<Float32Array>;
+  /** Sharded runs: each shard server's payload bytes, as of the latest slice gathered. */
+  shardTraffic?: () => Array<{ address: string; uplinkBytes: number; downlinkBytes: number }>;
 }
 
 export interface RunSummary {
@@ -49,6 +51,11 @@ export interface RunSummary {
   downlinkFloat32Bytes: number;
   /** Fingerprint of the final parameters; every worker logs its own for comparison. */
   parameterHash: string;
+  /**
+   * Sharded runs: each server's payload bytes, the primary's first (the totals above are their sums). The shard
+   * servers' count starts with their latest process: after a resume, their earlier rounds are not in it.
+   */
+  servers?: Array<{ address: string; uplinkPayloadBytes: number; downlinkPayloadBytes: number }>;
 }
 
 export class ProgressReporter {
@@ -129,7 +136,12 @@ export class ProgressReporter {
     if (gather && !this.lastWhole) this.lastWhole = await gather(config.rounds - 1);
     const evaluation = this.lastEvaluation ?? this.evaluate(this.lastWhole ?? store.parameters);
     const workerRounds = config.workers * config.rounds;
-    const { uplinkBytes, downlinkBytes } = this.runTraffic();
+    const own = this.runTraffic();
+    const shards = this.deps.shardTraffic?.() ?? [];
+    const servers = [{ address: 'primary', uplinkPayloadBytes: own.uplinkBytes, downlinkPayloadBytes: own.downlinkBytes },
+      ...shards.map((s) => ({ address: s.address, uplinkPayloadBytes: s.uplinkBytes, downlinkPayloadBytes: s.downlinkBytes }))];
+    const uplinkBytes = servers.reduce((sum, s) => sum + s.uplinkPayloadBytes, 0);
+    const downlinkBytes = servers.reduce((sum, s) => sum + s.downlinkPayloadBytes, 0);
     const summary: RunSummary = {
       method: config.method,
       problem: problemName,
@@ -145,6 +157,7 @@ export class ProgressReporter {
       uplinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       parameterHash: (this.lastWhole ? parameterHash(this.lastWhole) : store.hash()).toString('hex'),
+      ...(shards.length > 0 ? { servers } : {}),
     };
     this.deps.observer?.finished(summary);
     const chart = await record.writeSummary(summary, `${config.method}, ${config.workers} workers, ${problemName}`);

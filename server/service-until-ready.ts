@@ -2,9 +2,8 @@
 // a shard server for its assignment. Until then every worker call is refused with a status that says to retry
 // (UNAVAILABLE: a worker's join already retries with backoff); `ready` swaps in the real handlers.
 import type * as grpc from '@grpc/grpc-js';
-import type { Logger } from '../shared/logging.js';
-import { refusal } from './refusal.js';
-import type { RefusalLog } from './refusal-log.js';
+import { statusOfRefusal, type ShardsNotReadyError } from '../shared/protocol-errors.js';
+import { grpcError } from './grpc-error.js';
 import type { WorkerHandlers } from './service.js';
 
 export interface ServiceUntilReady {
@@ -12,9 +11,13 @@ export interface ServiceUntilReady {
   ready(handlers: WorkerHandlers): void;
 }
 
-export function serviceUntilReady(notReady: () => Error, refusals: RefusalLog, log: Logger): ServiceUntilReady {
+/** Not logged: workers retrying while the servers get ready is how a sharded run starts. */
+export function serviceUntilReady(notReady: () => ShardsNotReadyError): ServiceUntilReady {
   let live: WorkerHandlers | undefined;
-  const refused = (): grpc.ServiceError => refusal(notReady(), refusals, log);
+  const refused = (): grpc.ServiceError => {
+    const error = notReady();
+    return grpcError(statusOfRefusal(error), error.message);
+  };
   return {
     ready: (handlers) => (live = handlers),
     handlers: {

@@ -70,7 +70,7 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
   const refusals = new RefusalLog(log);
   // Filled in once the primary has assigned this server its range.
   let fetchSliceDeps: Parameters<typeof fetchSlice>[0] | undefined;
-  const service = serviceUntilReady(() => new ShardsNotReadyError('this shard server waits for its assignment from the primary; retry shortly'), refusals, log);
+  const service = serviceUntilReady(() => new ShardsNotReadyError('this shard server waits for its assignment from the primary; retry shortly'));
   const server = new grpc.Server(CHANNEL_OPTIONS);
   server.addService(
     loadProtocol().signps.v1.ParameterServer.service,
@@ -127,7 +127,11 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
   );
   const membership = new Membership(config.workers, Buffer.from(assignment.membershipKey), true);
   const sessions: Sessions = new Map();
-  fetchSliceDeps = { membershipKey: membership.key, snapshots, chunkBytes: config.chunkBytes, refusals, log };
+  const lastRoundDelivered = Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
+  fetchSliceDeps = {
+    membershipKey: membership.key, snapshots, traffic, chunkBytes: config.chunkBytes, refusals, log,
+    settled: (round) => (round + 1 >= config.rounds ? lastRoundDelivered : Promise.resolve()),
+  };
   service.ready(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }));
   log.info(
     { event: 'assigned', shard: assignment.shardIndex, of: assignment.shardCount, firstCoordinate: range.first, coordinateCount: range.count, runId, method: config.method, round: store.round },

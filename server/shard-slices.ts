@@ -11,7 +11,16 @@ import type { ParameterChunk__Output } from '../shared/proto-types/signps/v1/Par
 import type { ParameterServerClient } from '../shared/proto-types/signps/v1/ParameterServer.js';
 import { channelCredentials, loadToken, tokenMetadata, type SecurityFlags } from '../shared/security.js';
 
+/** A shard server's payload bytes, as its latest slice reported them. */
+export interface ShardTraffic {
+  address: string;
+  uplinkBytes: number;
+  downlinkBytes: number;
+}
+
 export class ShardSlices {
+  /** Each shard server's bytes as of the latest slice fetched from it. */
+  readonly traffic: ShardTraffic[];
   private readonly clients: Array<{ range: CoordinateRange; address: string; client: ParameterServerClient }>;
   private readonly metadata: grpc.Metadata;
 
@@ -19,6 +28,7 @@ export class ShardSlices {
     const Client = loadProtocol().signps.v1.ParameterServer;
     const credentials = channelCredentials(security);
     this.clients = shards.map(({ address, range }) => ({ address, range, client: new Client(address, credentials, CHANNEL_OPTIONS) }));
+    this.traffic = shards.map(({ address }) => ({ address, uplinkBytes: 0, downlinkBytes: 0 }));
     this.metadata = withMembershipSecret(tokenMetadata(loadToken(security)), membershipSecret(membershipKey, PRIMARY_MEMBER_ID));
   }
 
@@ -26,7 +36,7 @@ export class ShardSlices {
   async gather(round: number, d: number, ownRange: CoordinateRange, own: Float32Array): Promise<Float32Array> {
     const whole = new Float32Array(d);
     whole.set(own, ownRange.first);
-    await Promise.all(this.clients.map(({ range, address, client }) => {
+    await Promise.all(this.clients.map(({ range, address, client }, shard) => {
       const bytes = new Uint8Array(whole.buffer, 4 * range.first, 4 * range.count);
       const assembler = new ChunkAssembler(bytes, bytes.byteLength, `slice of shard server ${address}`);
       return new Promise<void>((resolve, reject) => {
@@ -34,6 +44,7 @@ export class ShardSlices {
         stream.on('data', (chunk: ParameterChunk__Output) => {
           try {
             assembler.accept(chunk);
+            if (assembler.complete) Object.assign(this.traffic[shard], { uplinkBytes: chunk.uplinkBytes, downlinkBytes: chunk.downlinkBytes });
           } catch (error) {
             stream.cancel();
             reject(error);

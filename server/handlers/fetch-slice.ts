@@ -11,10 +11,14 @@ import type { Logger } from '../../shared/logging.js';
 import { refusal } from '../refusal.js';
 import type { RefusalLog } from '../refusal-log.js';
 import type { SliceSnapshots } from '../slice-snapshots.js';
+import type { TrafficCounter } from '../traffic.js';
 
 export interface FetchSliceDeps {
   membershipKey: Buffer;
   snapshots: SliceSnapshots;
+  traffic: TrafficCounter;
+  /** Resolves once round `round` is settled here: for the last round, once its update has reached the workers. */
+  settled(round: number): Promise<void>;
   chunkBytes: number;
   refusals: RefusalLog;
   log: Logger;
@@ -26,9 +30,13 @@ export function fetchSlice(deps: FetchSliceDeps, call: grpc.ServerWritableStream
     call.emit('error', refusal(new NotThisMemberError('only the run\'s primary server may fetch a shard\'s slice'), deps.refusals, deps.log));
     return;
   }
-  deps.snapshots
-    .take(round)
-    .then((bytes) => writeWithBackpressure(call, [...splitIntoChunks(bytes, deps.chunkBytes)].map((c) => ({ round, ...c }))))
+  Promise.all([deps.snapshots.take(round), deps.settled(round)])
+    .then(([bytes]) => {
+      const chunks = [...splitIntoChunks(bytes, deps.chunkBytes)].map((c) => ({ round, ...c }));
+      // Counted now, so the primary's summary has this shard's bytes up to here (all of them after the last round).
+      Object.assign(chunks[chunks.length - 1], { uplinkBytes: deps.traffic.uplinkBytes, downlinkBytes: deps.traffic.downlinkBytes });
+      return writeWithBackpressure(call, chunks);
+    })
     .then(
       () => call.end(),
       (error: Error) => deps.log.warn({ err: error.message }, 'slice stream broke off'),
