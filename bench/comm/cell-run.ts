@@ -79,8 +79,6 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   let drops: number | undefined;
   const workerLinesByRound = new Map<number, number>();
   let summary: Entry | undefined;
-  /** S > 1: the primary's own coordinate range (its "shards" line), whose payload its summary counts. */
-  let primaryRange: { count: number } | undefined;
   let joins = 0;
   let joinWaiter: (() => void) | undefined;
   let topology: Topology | undefined;
@@ -190,10 +188,6 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
         const entry = parseLine(line);
         if (!entry) return;
         if (entry.event === 'listening') resolve(entry.port as number);
-        else if (entry.event === 'shards' && Array.isArray(entry.shards)) {
-          const own = (entry.shards as Array<{ coordinateCount?: number }>)[0]?.coordinateCount;
-          if (typeof own === 'number') primaryRange = { count: own };
-        }
         else if (typeof entry.workerId === 'number' && typeof entry.shard === 'number' && String(entry.msg).includes(' joined from ')) {
           joins += 1;
           env.onStage?.(`${joins}/${spec.workers} workers joined`);
@@ -312,16 +306,13 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   const payloadUpBytes = M * payload.uplinkBytes;
   const payloadDownBytes = M * payload.downlinkBytes;
   const serverHash = (summary?.parameterHash as string | undefined) ?? '';
-  // With S servers the primary counts the payload of its own range, or (should it count for the run) the whole.
-  const primaryShare = S > 1 && primaryRange ? methodPayload({ ...spec, d: primaryRange.count }) : payload;
-  const countsAllBytes = (counted: unknown, perWorker: number, wholePerWorker: number) =>
-    counted === rounds * M * perWorker || counted === rounds * M * wholePerWorker;
+  // With S servers the primary's summary counts every shard's payload (their counters reach it with the last slice).
   const correct =
     serverHash !== '' &&
     workerHashes.size === M &&
     [...workerHashes.values()].every((h) => h === serverHash) &&
-    countsAllBytes(summary?.uplinkPayloadBytes, primaryShare.uplinkBytes, payload.uplinkBytes) &&
-    countsAllBytes(summary?.downlinkPayloadBytes, primaryShare.downlinkBytes, payload.downlinkBytes);
+    summary?.uplinkPayloadBytes === rounds * payloadUpBytes &&
+    summary?.downlinkPayloadBytes === rounds * payloadDownBytes;
   const floors = env.rateBitsPerSecond
     ? roundFloors({ uplinkBytes: payload.uplinkBytes, downlinkBytes: payload.downlinkBytes, workers: M }, placement, env.rateBitsPerSecond)
     : undefined;
