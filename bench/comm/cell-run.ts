@@ -123,17 +123,14 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     return bytes === undefined ? undefined : { bytes, takenAt: monotonicMs() };
   };
 
-  // Every contribution of round r is in once the last of the servers that log round-timing lines has closed it:
-  // all S, or the primary alone while no shard server has logged one (shard servers that do not log them).
+  // Every contribution of round r is in once the last of the S servers has closed it.
   const serverLinesByRound = new Map<number, number>();
-  let shardsLogTimings = false;
-  const serverTiming = (entry: Entry, role: 'primary' | 'shard') => {
+  const serverTiming = (entry: Entry) => {
     serverTimings.push(entry as unknown as ServerRoundTiming);
-    if (role === 'shard') shardsLogTimings = true;
     const round = entry.round as number;
     const lines = (serverLinesByRound.get(round) ?? 0) + 1;
     serverLinesByRound.set(round, lines);
-    if (lines >= (shardsLogTimings ? S : 1) && snapshotAt.has(round) && !upSnapshots.has(round)) {
+    if (lines === S && snapshotAt.has(round)) {
       const taken = snapshot('up');
       if (taken) upSnapshots.set(round, taken);
     }
@@ -194,7 +191,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
           joinWaiter?.();
         }
         else if (entry.event === 'round-timing') {
-          serverTiming(entry, 'primary');
+          serverTiming(entry);
           env.onRound?.((entry.round as number) + 1);
         } else if (entry.event === 'summary') summary = entry.summary as Entry;
       });
@@ -229,7 +226,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
             // Workers start once every shard holds its range: a worker that reaches a shard server still waiting
             // for its assignment is refused, and its retried Join then finds the run full (seen with S = 4, M = 8).
             if (entry?.event === 'assigned') resolve();
-            else if (entry?.event === 'round-timing') serverTiming(entry, 'shard');
+            else if (entry?.event === 'round-timing') serverTiming(entry);
           });
         }),
       );
