@@ -151,7 +151,7 @@ test('server placements: counts, M/k and colocated cells; bad values say what to
   const cells = gridCells(['signsgd'], [1e6], [2, 4], choices);
   assert.deepEqual(
     cells.map((c) => [c.workers, c.servers, c.colocate, c.serverSeries]),
-    [[2, 1, false, '1 server'], [2, 2, true, 'colocated (S = M)'], [4, 1, false, '1 server'], [4, 2, false, 'S = M/2'], [4, 4, true, 'colocated (S = M)']],
+    [[2, 1, false, '1 server'], [2, 2, true, 'colocated'], [4, 1, false, '1 server'], [4, 2, false, 'S = M/2'], [4, 4, true, 'colocated']],
     'M/2 at M = 2 is the one-server cell, measured once',
   );
   assert.deepEqual(parseServerChoices(undefined, false, 9), [{ kind: 'hosts', servers: 1 }]);

@@ -304,12 +304,15 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   const payloadDownBytes = M * payload.downlinkBytes;
   const serverHash = (summary?.parameterHash as string | undefined) ?? '';
   // With S servers the primary's summary counts every shard's payload (their counters reach it with the last slice).
-  const correct =
-    serverHash !== '' &&
-    workerHashes.size === M &&
-    [...workerHashes.values()].every((h) => h === serverHash) &&
-    summary?.uplinkPayloadBytes === rounds * payloadUpBytes &&
-    summary?.downlinkPayloadBytes === rounds * payloadDownBytes;
+  const hashes = [...workerHashes.values()];
+  const problems = [
+    ...(serverHash === '' ? ['the server logged no parameter hash'] : []),
+    ...(hashes.length !== M ? [`${hashes.length} of ${M} workers logged a final hash`] : []),
+    ...(hashes.some((h) => h !== serverHash) ? [`replicas disagree: ${hashes.filter((h) => h !== serverHash).length} workers' hashes differ from the server's`] : []),
+    ...countProblem('uplink', summary?.uplinkPayloadBytes, rounds * payloadUpBytes),
+    ...countProblem('downlink', summary?.downlinkPayloadBytes, rounds * payloadDownBytes),
+  ];
+  const correct = problems.length === 0;
   const floors = env.rateBitsPerSecond
     ? roundFloors({ uplinkBytes: payload.uplinkBytes, downlinkBytes: payload.downlinkBytes, workers: M }, placement, env.rateBitsPerSecond)
     : undefined;
@@ -344,8 +347,13 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     shardPeakRssBytes: S > 1 ? Math.max(...processes.filter((p) => p.role === 'shard').map((p) => p.peakRss)) : undefined,
     workerPeakRssBytes: Math.max(...processes.filter((p) => p.role === 'worker').map((p) => p.peakRss)),
     correct,
+    ...(correct ? {} : { incorrect: problems.join('; ') }),
     wallSeconds: (performance.now() - started) / 1000,
   };
+}
+
+function countProblem(direction: string, counted: unknown, expected: number): string[] {
+  return counted === expected ? [] : [`the server counted ${String(counted)} ${direction} payload bytes over the run, expected ${expected}`];
 }
 
 function cpuFigures(use: CoreUse | undefined, roundMs: number): Pick<CellResult, 'cpuShare' | 'machineCpuShare' | 'cpuMsPerRound'> {

@@ -90,7 +90,7 @@ function placementFor(choice: ServerChoice, workers: number): { servers: number;
     case 'fraction':
       return { servers: Math.max(1, Math.floor(workers / choice.divisor)), colocate: false, serverSeries: `S = M/${choice.divisor}` };
     case 'colocate':
-      return { servers: workers, colocate: true, serverSeries: 'colocated (S = M)' };
+      return { servers: workers, colocate: true, serverSeries: 'colocated' };
     default: {
       const unknown: never = choice;
       throw new Error(`unknown server choice ${JSON.stringify(unknown)}`);

@@ -73,6 +73,12 @@ export function renderReport(record: BenchRecord, charts: ChartFile[], pngNote?:
     lines.push('');
     lines.push(...legend(netns, sharded), '');
   }
+  const wrong = ok.filter((c) => !c.correct);
+  if (wrong.length > 0) {
+    lines.push('## Checks that failed', '');
+    for (const c of wrong) lines.push(`- ${c.method}, d = ${formatCount(c.d)}, M = ${c.workers}, ${placementLabel(c)}: ${c.incorrect ?? 'replicas disagree or a payload byte went uncounted'}`);
+    lines.push('');
+  }
   if (notOk.length > 0) {
     lines.push('## Not run or failed', '');
     for (const c of notOk) lines.push(`- ${c.method}, d = ${formatCount(c.d)}, M = ${c.workers}: ${c.status}: ${c.reason ?? 'no reason recorded'}`);

@@ -133,6 +133,8 @@ export interface CellResult extends CellSpec {
   workerPeakRssBytes?: number;
   /** Every worker's final parameter hash equals the server's, and no contribution was lost. */
   correct?: boolean;
+  /** What the check found wrong, when `correct` is false. */
+  incorrect?: string;
   wallSeconds?: number;
 }
 

@@ -110,7 +110,7 @@ function outcome(c: CellResult): string {
     `${c.roundMs?.toFixed(1)} ms/round, ${c.effectiveGoodput?.toFixed(1)} MB/s` +
     (Number.isFinite(wire) ? `, wire/payload ${(wire / payload).toFixed(4)}` : '') +
     (c.floorRatio !== undefined ? `, ${c.floorRatio.toFixed(2)}× floor` : '') +
-    (c.correct ? '' : ', REPLICAS DISAGREE')
+    (c.correct ? '' : `, CHECK FAILED: ${c.incorrect ?? 'replicas disagree'}`)
   );
 }
 
