@@ -107,8 +107,8 @@ function legend(netns: boolean, sharded: boolean): string[] {
       (netns
         ? 'Link: Ethernet frames the server\'s shaped link carried per round (tc counters: every TCP/IP/Ethernet header, ACKs and retransmissions).'
         : 'Wire: the TCP stream bytes per round counted at the socket by the proxy (HTTP/2, gRPC and protobuf framing included).'),
-    'Round: from the workers\' round-timing lines, the last worker having applied round r\'s update (every shard\'s) to the ' +
-      'same for round r + 1; mean over the measured rounds. ' +
+    'Round: from the workers\' round-timing lines, from the last worker\'s application of round r − 1\'s update (every ' +
+      'shard\'s) to that of round r\'s; mean over the measured rounds. ' +
       'Phases are milliseconds per round from a worker\'s point of view, averaged over workers and rounds; they add up to ' +
       'the mean period between the servers\' closes of a round (with S servers: the last shard\'s), which equals the round ' +
       'time in a steady run up to the jitter of one broadcast. Upload ends when the server holds the whole contribution; wait for slowest lasts until the last ' +
