@@ -208,18 +208,18 @@ test('netns mode: 3 workers over a shaped link; bytes on the link; nothing left 
   assertGone(cell.hostsId!);
 });
 
-test('netns mode with two shard servers: each on a host of its own; bytes on their links; replicas agree', { timeout: 90_000 }, async (t) => {
+test('netns mode with two shard servers on hosts of their own, and with shards colocated with the workers', { timeout: 120_000 }, async (t) => {
   if (!isRoot()) return t.skip('needs root (network namespaces, veth, tc)');
   const out = mkdtempSync(join(tmpdir(), 'signps-bench-shards-'));
   const run = await runCli(
     // 10 Mbit/s: each direction of a round takes ~75 ms on each server link, time enough for the bench to read the
     // counters between rounds on a busy machine.
-    ['bench', '--hosts', 'netns', '--link', '10mbit', '--methods', 'signsgd', '--d', '1M', '--workers', '3', '--servers', '2', '--rounds', '5', '--warmup', '1', '--out', out],
-    80_000,
+    ['bench', '--hosts', 'netns', '--link', '10mbit', '--methods', 'signsgd', '--d', '1M', '--workers', '3', '--servers', '2', '--colocate', '--rounds', '5', '--warmup', '1', '--out', out],
+    110_000,
   );
   assert.equal(run.code, 0, run.stderr);
   const record = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')) as BenchRecord;
-  const [cell] = record.cells;
+  const [cell, colocated] = record.cells;
   assert.equal(cell.status, 'ok', cell.reason);
   assert.deepEqual([cell.servers, cell.colocate], [2, false]);
   assert.equal(cell.correct, true, 'every replica ends with the servers\' parameters');
@@ -232,6 +232,14 @@ test('netns mode with two shard servers: each on a host of its own; bytes on the
   assert.equal(cell.floorMs, oneServerFloorMs / 2);
   assert.ok(cell.shardPeakRssBytes! > 0, 'the second shard server\'s memory was sampled');
   assertGone(cell.hostsId!);
+  // Colocated: a shard server in each of the 3 workers' namespaces; each link carries 2/3 of a worker's payload
+  // and 2 slices of its shard's update each way, so the floor is 2 · (2/3) · 125 kB at 10 Mbit/s.
+  assert.equal(colocated.status, 'ok', colocated.reason);
+  assert.deepEqual([colocated.servers, colocated.colocate], [3, true]);
+  assert.equal(colocated.correct, true, colocated.incorrect);
+  assert.ok(Math.abs(colocated.floorMs! - (2 * (2 / 3) * 125_000 * 8 * 1000) / 10e6) < 1e-9, `floor ${colocated.floorMs}`);
+  assert.equal(colocated.linkUpBytes, undefined, 'colocated links carry the workers\' own traffic too: not counted');
+  assertGone(colocated.hostsId!);
 });
 
 test('netns topology: S server hosts of their own, or shards in the workers\' namespaces', (t) => {
