@@ -24,7 +24,9 @@ export function renderReport(record: BenchRecord, charts: ChartFile[], pngNote?:
       ? `Server and every worker in its own network namespace, joined by a bridge; every link shaped to ${settings.link} ` +
           `in both directions with \`tc tbf\` (MTU ${settings.mtu}).`
       : `Server and workers as processes on this machine, talking gRPC over loopback` +
-          (settings.wire === 'proxy' ? ' through a counting TCP proxy.' : ' directly (no byte counting: `--wire off`).'),
+          (settings.wire === 'proxy'
+            ? ' through a counting TCP proxy' + (sharded ? ' (cells with several servers connect directly, uncounted: the proxy would see the primary only).' : '.')
+            : ' directly (no byte counting: `--wire off`).'),
     '',
   );
   lines.push('```', record.command, '```', '');
