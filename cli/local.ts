@@ -80,7 +80,6 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
   });
   children.push(serverProcess);
   const exits: Array<Promise<void>> = [exitOf(serverProcess, 'server', stopAll)];
-  let primaryPort: number | undefined;
 
   for await (const line of createInterface({ input: serverProcess.stdout! })) {
     const entry = parseLogLine(line);
@@ -90,18 +89,15 @@ export async function runLocal({ server, pretty, logLevel, byzantine = 0, attack
       serverLog = createWriteStream(join(outDir, 'server.log'), { flags: 'a' });
       serverLog.write(earlyLines.map((early) => early + '\n').join(''));
       addRunSettings(outDir, 'local', { byzantine, attack: attack ?? null });
-      primaryPort = entry.port;
       for (let k = 1; k < (server.servers ?? 1); k++) {
         const shard = spawnShardServer(k, entry.port, server, logLevel, outDir, output);
         children.push(shard);
         exits.push(exitOf(shard, `shard server ${k}`, stopAll));
       }
-    }
-    // Workers start once the run can take them: at once with one server, once every shard server is there with S.
-    const runReady = (server.servers ?? 1) > 1 ? entry?.event === 'shards' : entry?.event === 'listening';
-    if (runReady && primaryPort !== undefined) {
+      // With S servers, workers start with the shard servers (starting a process takes seconds here) and retry
+      // their join until every shard server has registered.
       for (let i = 0; i < server.workers; i++) {
-        const worker = spawnWorker(i, primaryPort, server, logLevel, outDir, output, i < byzantine ? attack : undefined);
+        const worker = spawnWorker(i, entry.port, server, logLevel, outDir, output, i < byzantine ? attack : undefined);
         children.push(worker);
         exits.push(exitOf(worker, `worker ${i}`, stopAll));
       }

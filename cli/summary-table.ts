@@ -13,6 +13,9 @@ export function formatSummary(summary: RunSummary, wallSeconds: number, outDir: 
     ['Wall time', `${wallSeconds.toFixed(1)} s (training ${summary.trainingSeconds.toFixed(1)} s, median round ${summary.medianRoundMs.toFixed(1)} ms)`],
     ['Sent up', `${mb(summary.uplinkPayloadBytes)} (float32 gradients: ${mb(summary.uplinkFloat32Bytes)}, ${ratio(summary.uplinkPayloadBytes, summary.uplinkFloat32Bytes)})`],
     ['Sent down', `${mb(summary.downlinkPayloadBytes)} (float32 updates: ${mb(summary.downlinkFloat32Bytes)}, ${ratio(summary.downlinkPayloadBytes, summary.downlinkFloat32Bytes)})`],
+    ...(summary.servers
+      ? [['Servers', `${summary.servers.length}, up/down each: ${summary.servers.map((s) => `${mb(s.uplinkPayloadBytes)}/${mb(s.downlinkPayloadBytes)}`).join(', ')}`] as [string, string]]
+      : []),
     ['Results', `${outDir} (training.svg: curves; metrics.jsonl: every round; summary.json)`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -149,3 +149,28 @@ export function newestCommonRound(roundsByServer: number[][]): number | undefine
   const [first, ...others] = roundsByServer;
   return first.filter((round) => others.every((rounds) => rounds.includes(round))).sort((a, b) => b - a)[0];
 }
+
+/** Settings a checkpoint must share with the flags it is resumed with. */
+const RESUME_MUST_MATCH = ['method', 'model', 'dataset', 'workers', 'seed', 'parameterCount', 'learningRate', 'pipeline'] as const;
+
+/** Refuses a checkpoint written with other settings than the flags give now. */
+export function checkSameRun(checkpoint: { config: RunConfig }, config: RunConfig): void {
+  for (const key of RESUME_MUST_MATCH) {
+    if (JSON.stringify(checkpoint.config[key]) !== JSON.stringify(config[key])) {
+      throw new ConfigError(
+        `cannot resume: the checkpoint was written with ${key} = ${JSON.stringify(checkpoint.config[key])}, ` +
+          `the flags now give ${JSON.stringify(config[key])}; start with the same flags as the first run`,
+      );
+    }
+  }
+}
+
+/** Refuses a checkpoint at or past the run's last round: that run is over. */
+export function refuseFinished(checkpoint: { round: number; path: string }, config: RunConfig): void {
+  if (checkpoint.round >= config.rounds) {
+    throw new ConfigError(
+      `cannot resume: the newest checkpoint (${checkpoint.path}) is of round ${checkpoint.round} and --rounds is ${config.rounds}, ` +
+        `so this run is already over; to train it further, give a larger --rounds`,
+    );
+  }
+}

@@ -3,7 +3,6 @@
 // servers (`signps server --join`, server/shard-server.ts) to register, assigns them the other ranges, and
 // keeps membership, evaluation, the summary and the metrics (docs/DESIGN.md, "Shards").
 import * as grpc from '@grpc/grpc-js';
-import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { join } from 'node:path';
 import { ConfigError, ConnectionError } from '../shared/errors.js';
 import { kernelSet, resolvedKernelChoice, type KernelChoice, type KernelSet } from '../shared/kernels/kernel-set.js';
@@ -12,7 +11,8 @@ import { buildMethod } from '../shared/methods/method.js';
 import { resolvePipeline, type PipelineChoice } from '../shared/methods/pipeline-choice.js';
 import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
 import type { BackendChoice, TrainingProblem } from '../problem/training-problem.js';
-import { loadCheckpointOfRound, loadLatestCheckpoint, newestCommonRound, validCheckpointRounds, writeCheckpoint } from './checkpoint.js';
+import { checkSameRun, loadCheckpointOfRound, loadLatestCheckpoint, newestCommonRound, refuseFinished, validCheckpointRounds, writeCheckpoint } from './checkpoint.js';
+import { bind, delay, shutdown, widenReceiveWindows } from './grpc-server.js';
 import { planShards } from './shard-map.js';
 import { ShardRegistry, type RegisteredShard } from './shard-registry.js';
 import { ShardSlices } from './shard-slices.js';
@@ -80,9 +80,6 @@ export interface ServerOptions {
   /** Server processes S splitting the coordinates (this one is the primary); 1 (the default): unsharded. */
   servers?: number;
 }
-
-/** Settings a checkpoint must share with the flags it is resumed with. */
-const RESUME_MUST_MATCH = ['method', 'model', 'dataset', 'workers', 'seed', 'parameterCount', 'learningRate', 'pipeline'] as const;
 
 /** How long the server waits, after the last round, for every worker to collect the final update. */
 const FINAL_DELIVERY_GRACE_MS = 30_000;
@@ -257,7 +254,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     saveCheckpoint();
     if (typeof outcome !== 'string') {
       failure = new ConnectionError(
-        `${why}; every server wrote a checkpoint: start the primary and its shard servers again with --resume (same --out each) to continue from the newest round all of them hold`,
+        `${why}; the other servers wrote checkpoints: start the primary and every shard server again with --resume (same --out each) to continue from the newest round all of them hold`,
       );
     }
   }
@@ -289,34 +286,7 @@ function resumeSlice(directory: string, runId: string, round: number, ownConfig:
   return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
 }
 
-/**
- * grpc-js gives its HTTP/2 server no receive windows (it takes 'grpc-node.flow_control_window' only on the client
- * side), so every upload would crawl through Node's 64 KiB default. Widen the connection window and each stream's
- * initial window of every session to the size the client uses. The sessions come from grpc-js's `http2Servers`,
- * which is not public: if a later grpc-js renames it, uploads keep working at the default window.
- */
-export function widenReceiveWindows(server: grpc.Server): void {
-  const window = CHANNEL_OPTIONS['grpc-node.flow_control_window'];
-  const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
-  if (typeof window !== 'number' || !(http2Servers instanceof Map)) return;
-  for (const http2Server of http2Servers.keys()) {
-    http2Server.on('session', (session: ServerHttp2Session) => {
-      try {
-        session.setLocalWindowSize(window);
-        session.settings({ initialWindowSize: window });
-      } catch {
-        // The session closed at once (a client that went away): nothing to widen.
-      }
-    });
-  }
-}
 
-/** Lets calls in flight finish for a moment, then closes whatever is left. */
-export async function shutdown(server: grpc.Server): Promise<void> {
-  const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-  await Promise.race([graceful, delay(3_000)]);
-  server.forceShutdown();
-}
 
 /** What config.json records of the server's own flags (never a secret: only whether there is one). */
 function serverSettings(o: ServerOptions, checkpointDir: string): Record<string, unknown> {
@@ -338,43 +308,6 @@ function resumeFrom(directory: string, runId: string, config: RunConfig, kernels
   return new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
 }
 
-/** Refuses a checkpoint written with other settings than the flags give now. */
-export function checkSameRun(checkpoint: { config: RunConfig }, config: RunConfig): void {
-  for (const key of RESUME_MUST_MATCH) {
-    if (JSON.stringify(checkpoint.config[key]) !== JSON.stringify(config[key])) {
-      throw new ConfigError(
-        `cannot resume: the checkpoint was written with ${key} = ${JSON.stringify(checkpoint.config[key])}, ` +
-          `the flags now give ${JSON.stringify(config[key])}; start with the same flags as the first run`,
-      );
-    }
-  }
-}
 
-function refuseFinished(checkpoint: { round: number; path: string }, config: RunConfig): void {
-  if (checkpoint.round >= config.rounds) {
-    throw new ConfigError(
-      `cannot resume: the newest checkpoint (${checkpoint.path}) is of round ${checkpoint.round} and --rounds is ${config.rounds}, ` +
-        `so this run is already over; to train it further, give a larger --rounds`,
-    );
-  }
-}
 
-export function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, credentials, (error, boundPort) => {
-      if (!error) return resolve(boundPort);
-      const inUse = /EADDRINUSE|address already in use/i.test(error.message);
-      reject(
-        new ConnectionError(
-          inUse
-            ? `port ${port} on ${host} is already in use; stop the other process or pick another with --port`
-            : `cannot listen on ${host}:${port} (${error.message}); check --host and --port`,
-        ),
-      );
-    });
-  });
-}
 
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}

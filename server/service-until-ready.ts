@@ -4,6 +4,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { statusOfRefusal, type ShardsNotReadyError } from '../shared/protocol-errors.js';
 import { grpcError } from './grpc-error.js';
+import { NOT_READY_METADATA } from '../shared/protocol.js';
 import type { WorkerHandlers } from './service.js';
 
 export interface ServiceUntilReady {
@@ -16,7 +17,9 @@ export function serviceUntilReady(notReady: () => ShardsNotReadyError): ServiceU
   let live: WorkerHandlers | undefined;
   const refused = (): grpc.ServiceError => {
     const error = notReady();
-    return grpcError(statusOfRefusal(error), error.message);
+    const status = grpcError(statusOfRefusal(error), error.message);
+    status.metadata.set(NOT_READY_METADATA, '1');
+    return status;
   };
   return {
     ready: (handlers) => (live = handlers),

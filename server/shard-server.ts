@@ -10,22 +10,20 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Address } from '../shared/address.js';
 import { formatAddress } from '../shared/address.js';
-import { ChunkAssembler } from '../shared/codec/chunks.js';
-import { ConfigError, ConnectionError, ProtocolError } from '../shared/errors.js';
+import { ConfigError, ConnectionError } from '../shared/errors.js';
 import { kernelSet, resolvedKernelChoice, type KernelChoice } from '../shared/kernels/kernel-set.js';
 import type { Logger } from '../shared/logging.js';
 import { buildMethod } from '../shared/methods/method.js';
-import { CHANNEL_OPTIONS, loadProtocol, PROTOCOL_VERSION, type RunConfig } from '../shared/protocol.js';
+import { CHANNEL_OPTIONS, loadProtocol, type RunConfig } from '../shared/protocol.js';
 import { NO_ROLE_HANDLERS, createHandlers } from './service.js';
 import { serviceUntilReady } from './service-until-ready.js';
 import { ShardsNotReadyError } from '../shared/protocol-errors.js';
-import type { ShardNotice__Output } from '../shared/proto-types/signps/v1/ShardNotice.js';
-import type { ShardAssignment__Output } from '../shared/proto-types/signps/v1/ShardAssignment.js';
-import { channelCredentials, loadToken, serverCredentials, tokenMetadata, type SecurityFlags } from '../shared/security.js';
-import { loadCheckpointOfRound, validCheckpointRounds, writeCheckpoint } from './checkpoint.js';
+import { loadToken, serverCredentials, type SecurityFlags } from '../shared/security.js';
+import { registerWithPrimary } from './shard-registration.js';
+import { checkSameRun, loadCheckpointOfRound, validCheckpointRounds, writeCheckpoint } from './checkpoint.js';
+import { bind, delay, shutdown, widenReceiveWindows } from './grpc-server.js';
 import { fetchSlice } from './handlers/fetch-slice.js';
 import type { Sessions } from './handlers/deps.js';
-import { bind, checkSameRun, delay, shutdown, widenReceiveWindows } from './main.js';
 import { Membership } from './membership.js';
 import { ParameterStore } from './parameter-store.js';
 import { RefusalLog } from './refusal-log.js';
@@ -55,8 +53,6 @@ export interface ShardServerOptions {
   security: SecurityFlags;
 }
 
-/** How long a shard server keeps trying to reach its primary. */
-const REGISTER_TIMEOUT_MS = 60_000;
 const FINAL_DELIVERY_GRACE_MS = 30_000;
 
 export async function runShardServer(options: ShardServerOptions, log: Logger): Promise<void> {
@@ -87,7 +83,7 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
   const advertise = options.advertise ?? `${['0.0.0.0', '::', ''].includes(options.host) ? hostname() : options.host}:${port}`;
   log.info({ event: 'listening', host: options.host, port, advertise, primary: formatAddress(options.primary), out: options.out }, `shard server listening on ${options.host}:${port} (workers reach it at ${advertise}); registering with ${formatAddress(options.primary)}`);
 
-  const registration = await register(options, advertise, previous?.runId ?? '', previousShard?.index ?? 0, validCheckpointRounds(checkpointDir, previous?.runId ?? ''), log);
+  const registration = await registerWithPrimary(options, advertise, previous?.runId ?? '', previousShard?.index ?? 0, validCheckpointRounds(checkpointDir, previous?.runId ?? ''), log);
   const { assignment } = registration;
   const config = assignment.config!;
   const range = { first: assignment.firstCoordinate, count: assignment.coordinateCount };
@@ -136,7 +132,7 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
     membershipKey: membership.key, snapshots, traffic, chunkBytes: config.chunkBytes, refusals, log,
     settled: (round) => (round + 1 >= config.rounds ? lastRoundDelivered : Promise.resolve()),
   };
-  service.ready(createHandlers({ config, membership, coordinator, store, traffic, sessions, refusals, log }));
+  service.ready(createHandlers({ config, primary: formatAddress(options.primary), membership, coordinator, store, traffic, sessions, refusals, log }));
   log.info(
     { event: 'assigned', shard: assignment.shardIndex, of: assignment.shardCount, firstCoordinate: range.first, coordinateCount: range.count, runId, method: config.method, round: store.round },
     `shard ${assignment.shardIndex} of ${assignment.shardCount} of run ${runId}: coordinates [${range.first}, ${range.first + range.count}) of ${config.parameterCount}, from round ${store.round}`,
@@ -175,85 +171,3 @@ function refusal(error: Error): grpc.ServiceError {
   return Object.assign(error, { code: grpc.status.UNAVAILABLE, details: error.message, metadata: new grpc.Metadata() });
 }
 
-interface Registration {
-  assignment: ShardAssignment__Output;
-  /** A fresh run's initial slice, streamed after the assignment. */
-  initialSlice(count: number): Promise<Float32Array>;
-  /** Resolves when the primary says stop (told) or the stream breaks (not told). */
-  stopped: Promise<{ told: boolean; message: string }>;
-  close(): void;
-}
-
-/** Registers with the primary, retrying with backoff while it is not there yet, and waits for the assignment. */
-async function register(
-  options: ShardServerOptions, advertise: string, runId: string, shardIndex: number, checkpointRounds: number[], log: Logger,
-): Promise<Registration> {
-  const Client = loadProtocol().signps.v1.ParameterServer;
-  const address = formatAddress(options.primary);
-  const client = new Client(address, channelCredentials(options.security), CHANNEL_OPTIONS);
-  const metadata = tokenMetadata(loadToken(options.security));
-  const giveUpAt = Date.now() + REGISTER_TIMEOUT_MS;
-  for (let attempt = 1, backoffMs = 250; ; attempt++, backoffMs = Math.min(backoffMs * 2, 5_000)) {
-    const stream = client.registerShard({ protocolVersion: PROTOCOL_VERSION, advertise, runId, shardIndex, checkpointRounds }, metadata);
-    const notices: ShardNotice__Output[] = [];
-    let wake: () => void = () => undefined;
-    let ended: { told: boolean; message: string } | undefined;
-    let streamError: grpc.ServiceError | undefined;
-    let resolveStopped!: (value: { told: boolean; message: string }) => void;
-    const stopped = new Promise<{ told: boolean; message: string }>((resolve) => (resolveStopped = resolve));
-    const finish = (value: { told: boolean; message: string }) => {
-      ended ??= value;
-      resolveStopped(ended);
-      wake();
-    };
-    stream.on('data', (notice: ShardNotice__Output) => {
-      if (notice.kind === 'stop') finish({ told: true, message: notice.message });
-      else notices.push(notice);
-      wake();
-    });
-    stream.on('error', (error: grpc.ServiceError) => {
-      streamError = error;
-      finish({ told: false, message: error.details });
-    });
-    stream.on('end', () => finish({ told: false, message: 'stream ended' }));
-    const next = async (): Promise<ShardNotice__Output | undefined> => {
-      while (notices.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
-      return notices.shift();
-    };
-    const first = await next();
-    if (first?.kind === 'assign' && first.assignment?.config) {
-      return {
-        assignment: first.assignment,
-        stopped,
-        close: () => {
-          stream.cancel();
-          client.close();
-        },
-        async initialSlice(count: number) {
-          const parameters = new Float32Array(count);
-          const bytes = new Uint8Array(parameters.buffer);
-          const assembler = new ChunkAssembler(bytes, bytes.byteLength, 'initial parameters from the primary');
-          while (!assembler.complete) {
-            const notice = await next();
-            if (!notice?.parameters) throw new ProtocolError('the primary stopped sending the initial parameters; start the shard server again');
-            assembler.accept(notice.parameters);
-          }
-          return parameters;
-        },
-      };
-    }
-    stream.cancel();
-    const code = streamError?.code;
-    if (code !== grpc.status.UNAVAILABLE && code !== grpc.status.DEADLINE_EXCEEDED) {
-      client.close();
-      if (streamError) throw new ProtocolError(`the primary at ${address} refused this shard server: ${streamError.details}`);
-      throw new ProtocolError(`the primary at ${address} ended the registration without an assignment (${ended?.message ?? 'no reason'})`);
-    }
-    if (Date.now() + backoffMs > giveUpAt) {
-      client.close();
-      throw new ConnectionError(`no signps primary answered at ${address} within ${REGISTER_TIMEOUT_MS / 1000} s; start it first (signps server --servers S) or check --join`);
-    }
-    log.warn({ attempt, retryInMs: backoffMs }, `primary ${address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
-    await new Promise((resolve) => setTimeout(resolve, backoffMs));
-  }
-}

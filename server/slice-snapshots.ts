@@ -15,7 +15,9 @@ export class SliceSnapshots {
   /** Round `round` has closed and `parameters` are the slice after its update. */
   roundClosed(round: number, parameters: Float32Array): void {
     if (!this.wanted(round)) return;
-    const bytes = new Uint8Array(parameters.slice().buffer);
+    // After the last round the parameters never change again: lend them instead of copying a whole range.
+    const last = round + 1 === this.rounds;
+    const bytes = last ? new Uint8Array(parameters.buffer, parameters.byteOffset, parameters.byteLength) : new Uint8Array(parameters.slice().buffer);
     this.kept.set(round, bytes);
     const ready = this.waiters.filter((w) => w.round === round);
     this.waiters = this.waiters.filter((w) => w.round !== round);

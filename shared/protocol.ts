@@ -23,6 +23,12 @@ export function loadProtocol(): ProtoGrpcType {
   return loaded;
 }
 
+/**
+ * Trailing metadata on an UNAVAILABLE refusal from a server that is starting up (a sharded run waiting for its
+ * shard servers): the caller retries without a warning, as it is not a transport failure.
+ */
+export const NOT_READY_METADATA = 'signps-not-ready';
+
 /** Payloads are split into messages of this size (1–4 MiB measured best with grpc-js). */
 export const DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024;
 

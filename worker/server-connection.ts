@@ -8,7 +8,7 @@ import { ChunkAssembler, splitIntoChunks } from '../shared/codec/chunks.js';
 import { ConnectionError, ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
 import { formatAddress, type Address } from '../shared/address.js';
-import { CHANNEL_OPTIONS, loadProtocol, PROTOCOL_VERSION } from '../shared/protocol.js';
+import { CHANNEL_OPTIONS, loadProtocol, NOT_READY_METADATA, PROTOCOL_VERSION } from '../shared/protocol.js';
 import type { JoinReply__Output } from '../shared/proto-types/signps/v1/JoinReply.js';
 import type { ParameterServerClient } from '../shared/proto-types/signps/v1/ParameterServer.js';
 import type { ContributionChunk } from '../shared/proto-types/signps/v1/ContributionChunk.js';
@@ -89,7 +89,11 @@ export class ServerConnection {
           );
         }
         const why = (error as grpc.ServiceError).details;
-        this.log.warn({ attempt, retryInMs: backoffMs, reason: why }, `server ${this.address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s (${why})`);
+        if ((error as grpc.ServiceError).metadata?.get(NOT_READY_METADATA).length) {
+          this.log.info({ attempt, retryInMs: backoffMs, reason: why }, `server ${this.address} is starting: ${why}`);
+        } else {
+          this.log.warn({ attempt, retryInMs: backoffMs }, `server ${this.address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
+        }
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
     }

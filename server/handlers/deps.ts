@@ -20,6 +20,8 @@ export interface ServiceDeps {
   config: RunConfig;
   /** A sharded run: where each coordinate range is served (the Join reply carries it); none with one server. */
   shards?: ShardAddress[];
+  /** On a shard server: the primary's address, where workers join (Join here is refused with it). */
+  primary?: string;
   membership: Membership;
   coordinator: RoundCoordinator;
   store: ParameterStore;
@@ -29,10 +31,18 @@ export interface ServiceDeps {
   log: Logger;
 }
 
+/** Whether this server is one of a sharded run's (the primary or a shard server). */
+export function isSharded(deps: Pick<ServiceDeps, 'shards' | 'primary'>): boolean {
+  return deps.shards !== undefined || deps.primary !== undefined;
+}
+
 /** The worker is gone: it leaves the membership (its shard is free) and the round stops waiting for it. */
 export function leave({ membership, coordinator, log }: ServiceDeps, workerId: number, why: string): void {
   const member = membership.leave(workerId);
   if (!member) return;
   coordinator.removeParticipant(workerId);
-  if (!coordinator.done) log.warn({ workerId, shard: member.shardIndex }, `worker ${workerId} left (${why}); shard ${member.shardIndex} is free`);
+  if (coordinator.done) return;
+  // A shard server does not hand out data shards (the primary does): it only stops waiting.
+  const freed = member.shardIndex >= 0 ? `; shard ${member.shardIndex} is free` : '';
+  log.warn({ workerId, shard: member.shardIndex }, `worker ${workerId} left (${why})${freed}`);
 }

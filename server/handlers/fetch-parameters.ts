@@ -6,12 +6,13 @@ import type { FetchParametersRequest__Output } from '../../shared/proto-types/si
 import type { ParameterChunk } from '../../shared/proto-types/signps/v1/ParameterChunk.js';
 import { writeWithBackpressure } from '../../shared/stream-writer.js';
 import { refusal } from '../refusal.js';
-import type { ServiceDeps } from './deps.js';
+import { isSharded, type ServiceDeps } from './deps.js';
 
 export function fetchParameters(
-  { config, membership, coordinator, store, refusals, log }: ServiceDeps,
+  deps: ServiceDeps,
   call: grpc.ServerWritableStream<FetchParametersRequest__Output, ParameterChunk>,
 ): void {
+  const { config, membership, coordinator, store, refusals, log } = deps;
   const { workerId } = call.request;
   try {
     membership.verify(workerId, call.metadata);
@@ -19,8 +20,10 @@ export function fetchParameters(
     call.emit('error', refusal(error, refusals, log, workerId));
     return;
   }
-  // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on.
-  coordinator.addParticipant(workerId);
+  // A worker that fell behind (a missed deadline, a server restart) is back in step from this round on. In a
+  // sharded run the servers may be a round apart when it fetches, so each admits it with its first contribution
+  // to the open round instead (handlers/push-contribution.ts): every server then takes it in the same round.
+  if (!isSharded(deps)) coordinator.addParticipant(workerId);
   // Parameters and round as of the server's step, so a worker fetching meanwhile starts at the next round.
   coordinator
     .stepTaken()

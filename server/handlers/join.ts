@@ -2,7 +2,7 @@
 // shard and the run's configuration, and must open its Attend stream soon after.
 import type * as grpc from '@grpc/grpc-js';
 import { PROTOCOL_VERSION } from '../../shared/protocol.js';
-import { VersionMismatchError } from '../../shared/protocol-errors.js';
+import { VersionMismatchError, WrongServerRoleError } from '../../shared/protocol-errors.js';
 import type { JoinReply } from '../../shared/proto-types/signps/v1/JoinReply.js';
 import type { JoinRequest__Output } from '../../shared/proto-types/signps/v1/JoinRequest.js';
 import { refusal } from '../refusal.js';
@@ -25,8 +25,12 @@ export function join(
     return callback(refusal(mismatch, refusals, log, undefined, { workerName, protocolVersion }));
   }
   try {
+    if (deps.primary) {
+      throw new WrongServerRoleError(`this is a shard server of a sharded run; workers join its primary at ${deps.primary} (--server ${deps.primary})`);
+    }
     const member = membership.join(call.request.workerName);
-    coordinator.addParticipant(member.workerId);
+    // A sharded run admits the worker when it fetches the parameters, as every shard server does (round-admission.ts).
+    if (!deps.shards) coordinator.addParticipant(member.workerId);
     log.info(
       { workerId: member.workerId, shard: member.shardIndex, workerName, peer: call.getPeer() },
       `worker ${member.workerId} "${workerName}" joined from ${call.getPeer()} (shard ${member.shardIndex}, ${membership.size}/${config.workers})`,

@@ -8,13 +8,14 @@ import type { ContributionChunk__Output } from '../../shared/proto-types/signps/
 import type { PushReply } from '../../shared/proto-types/signps/v1/PushReply.js';
 import type { OpenContribution } from '../open-contribution.js';
 import { refusal } from '../refusal.js';
-import type { ServiceDeps } from './deps.js';
+import { isSharded, type ServiceDeps } from './deps.js';
 
 export function pushContribution(
-  { membership, coordinator, traffic, refusals, log }: ServiceDeps,
+  deps: ServiceDeps,
   call: grpc.ServerReadableStream<ContributionChunk__Output, PushReply>,
   callback: grpc.sendUnaryData<PushReply>,
 ): void {
+  const { membership, coordinator, traffic, refusals, log } = deps;
   let contribution: OpenContribution | undefined;
   let first: ContributionChunk__Output | undefined;
   let finished = false;
@@ -30,6 +31,8 @@ export function pushContribution(
       if (!first) {
         first = chunk;
         membership.verify(chunk.workerId, call.metadata);
+        // Sharded: a worker is admitted with its first contribution to the open round (handlers/fetch-parameters.ts).
+        if (isSharded(deps) && chunk.phase === 0 && chunk.round === coordinator.round) coordinator.addParticipant(chunk.workerId);
         contribution = coordinator.openContribution(chunk.workerId, chunk.round, chunk.phase);
       } else if (chunk.workerId !== first.workerId || chunk.round !== first.round || chunk.phase !== first.phase) {
         throw new ProtocolError('a contribution stream must carry one worker, one round and one phase');
