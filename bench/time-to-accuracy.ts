@@ -64,13 +64,13 @@ async function runOnce(o: Options, method: string): Promise<Outcome> {
     return child;
   };
   try {
-    const server = launch(topology.server, [
+    const server = launch(topology.servers[0], [
       'server', '--method', method, '--model', o.model, '--dataset', 'mnist', '--workers', String(o.workers),
-      '--rounds', String(o.rounds), '--host', topology.server.address, '--port', String(PORT),
+      '--rounds', String(o.rounds), '--host', topology.servers[0].address, '--port', String(PORT),
       '--eval-every', '10', '--log-every', '10', '--diagnostics-every', '0', '--checkpoint-every', '0',
     ], true);
     for (let i = 0; i < o.workers; i++) {
-      launch(topology.workers[i], ['worker', '--server', `${topology.server.address}:${PORT}`, '--name', `tta-${i}`, '--connect-timeout', '120'], false);
+      launch(topology.workers[i], ['worker', '--server', `${topology.servers[0].address}:${PORT}`, '--name', `tta-${i}`, '--connect-timeout', '120'], false);
     }
     const outcome: Outcome = { method };
     let joined = 0;

@@ -1,14 +1,15 @@
 // `signps bench`: the communication cost of each method over a grid of model sizes d and worker counts M, with
 // real server and worker processes and a synthetic gradient source (so compute does not hide communication),
-// on loopback or on emulated machines (`--hosts netns --link 1gbit`). A yargs command module, registered in
+// on loopback or on emulated machines (`--hosts netns --link 1gbit`), with one server or S shard servers
+// (`--servers 1,4`, `--colocate`). A yargs command module, registered in
 // cli/signps.ts with `.command(benchCommand)`. Docs: docs/BENCHMARKS.md, "Communication (signps bench)".
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigError } from '../shared/errors.js';
 import { DEFAULT_CHUNK_BYTES } from '../shared/protocol.js';
-import { availableMemoryBytes, parseMethods, parseSizes, parseWorkerCounts } from '../bench/comm/grid.js';
-import { parseRate, removeLeftovers } from '../bench/comm/netns.js';
+import { availableMemoryBytes, parseMethods, parseServerChoices, parseSizes, parseWorkerCounts } from '../bench/comm/grid.js';
+import { MAX_SERVER_HOSTS, parseRate, removeLeftovers } from '../bench/comm/netns.js';
 import { commandLine } from '../bench/comm/machine.js';
 import type { BenchRecord } from '../bench/comm/results.js';
 import { MAX_WORKERS } from './validate.js';
@@ -27,6 +28,16 @@ export const benchOptions = {
   },
   rounds: { type: 'number', default: 10, describe: 'Rounds per cell (the warm-up and the last round are not measured)' },
   warmup: { type: 'number', default: 2, describe: 'Rounds at the start of each cell left out of the figures (at least 1)' },
+  servers: {
+    type: 'string',
+    describe:
+      'Shard servers per cell: counts (1,2,4; each on an emulated host of its own with --hosts netns) or M/k (a k-th as many as workers). Default 1',
+  },
+  colocate: {
+    type: 'boolean',
+    default: false,
+    describe: 'With --hosts netns: also run each cell with S = M shard servers, one in each worker\'s namespace (only these cells without --servers)',
+  },
   hosts: {
     choices: ['loopback', 'netns'],
     default: 'loopback',
@@ -51,13 +62,18 @@ export const benchOptions = {
     default: false,
     describe: 'Remove network namespaces and links that earlier bench runs left behind (a killed run), then exit',
   },
-  'report-from': { type: 'string', describe: 'Rebuild the CSV, charts and report.md from a saved bench.json, then exit' },
+  'report-from': {
+    type: 'string',
+    describe: 'Rebuild the CSV, charts and report.md from a saved bench.json (or several, comma-separated, as one report), then exit',
+  },
 } as const;
 
 type BenchFlags = {
   methods: string;
   d: string;
   workers: string;
+  servers: string | undefined;
+  colocate: boolean;
   rounds: number;
   warmup: number;
   hosts: string;
@@ -86,12 +102,21 @@ export const benchCommand: CommandModule<object, BenchFlags> = {
     const mtu = wholeNumber('mtu', argv.mtu, 576, 65_000);
     const budgetGib = argv['memory-budget'];
     if (budgetGib !== undefined && !(budgetGib > 0)) throw new ConfigError(`--memory-budget must be a positive number of GiB, got ${budgetGib}`);
+    if (argv.colocate && !netns) throw new ConfigError('--colocate puts a shard server in each worker\'s network namespace: add --hosts netns');
+    const workerCounts = parseWorkerCounts(argv.workers, MAX_WORKERS);
+    const servers = parseServerChoices(argv.servers, argv.colocate, netns ? MAX_SERVER_HOSTS : MAX_WORKERS);
+    for (const choice of servers) {
+      if (choice.kind !== 'fraction' || !netns) continue;
+      const most = Math.max(...workerCounts.map((m) => Math.floor(m / choice.divisor)));
+      if (most > MAX_SERVER_HOSTS) throw new ConfigError(`--servers M/${choice.divisor} needs ${most} server hosts at M = ${Math.max(...workerCounts)}; --hosts netns has room for ${MAX_SERVER_HOSTS} (use --colocate for more)`);
+    }
     const { runSweep } = await import('../bench/comm/sweep.js');
     const out = argv.out ?? join('runs', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     const record = await runSweep({
       methods: parseMethods(argv.methods),
       sizes: parseSizes(argv.d),
-      workerCounts: parseWorkerCounts(argv.workers, MAX_WORKERS),
+      workerCounts,
+      servers,
       settings: {
         hosts: netns ? 'netns' : 'loopback',
         link: netns ? argv.link : undefined,
@@ -116,7 +141,10 @@ export const benchCommand: CommandModule<object, BenchFlags> = {
         (failed.length ? `, ${failed.length} failed` : '') +
         `; report in ${join(out, 'report.md')}\n`,
     );
-    if (failed.length > 0) throw new BenchFailedError(`${failed.length} cell(s) failed; first: ${failed[0].method} d=${failed[0].d} M=${failed[0].workers}: ${failed[0].reason}`);
+    if (failed.length > 0) {
+      const first = failed[0];
+      throw new BenchFailedError(`${failed.length} cell(s) failed; first: ${first.method} d=${first.d} M=${first.workers} S=${first.servers ?? 1}: ${first.reason}`);
+    }
   },
 };
 
@@ -139,7 +167,17 @@ function cleanup(): void {
   }
 }
 
-async function rebuildReport(path: string, out: string | undefined): Promise<void> {
+/** One bench.json, or several (comma-separated) merged into one report, written beside the first unless --out. */
+async function rebuildReport(paths: string, out: string | undefined): Promise<void> {
+  const records = paths.split(',').map((path) => path.trim()).filter((path) => path !== '').map((path) => ({ path, record: readRecord(path) }));
+  const { mergeRecords } = await import('../bench/comm/merge-records.js');
+  const record = mergeRecords(records);
+  const { writeOutputs } = await import('../bench/comm/sweep.js');
+  const { reportPath } = await writeOutputs(record, out ?? dirname(records[0].path));
+  process.stdout.write(`signps bench: report in ${reportPath}\n`);
+}
+
+function readRecord(path: string): BenchRecord {
   let record: BenchRecord;
   try {
     record = JSON.parse(readFileSync(path, 'utf8')) as BenchRecord;
@@ -147,9 +185,7 @@ async function rebuildReport(path: string, out: string | undefined): Promise<voi
     throw new ConfigError(`cannot read ${path} as a bench.json (${(error as Error).message})`);
   }
   if (record.format !== 1 || !Array.isArray(record.cells)) throw new ConfigError(`${path} is not a bench.json written by signps bench`);
-  const { writeOutputs } = await import('../bench/comm/sweep.js');
-  const { reportPath } = await writeOutputs(record, out ?? dirname(path));
-  process.stdout.write(`signps bench: report in ${reportPath}\n`);
+  return record;
 }
 
 function wholeNumber(flag: string, value: number, min: number, max: number): number {

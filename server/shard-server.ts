@@ -117,6 +117,10 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
     ownConfig, method, sliceAggregator(method.createAggregator(kernels), range.first / 32), store,
     { quorum: Math.round(assignment.quorum), roundTimeoutMs: 1000 * assignment.roundTimeoutSeconds, resumed: assignment.resumed, classicRounds: options.classicRounds, log },
     (closed) => {
+      // The same line as the primary's: `signps bench` reads every shard's instants (a round closes on the last shard).
+      if (closed.timing && log.isLevelEnabled('debug')) {
+        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
+      }
       snapshots.roundClosed(closed.round, store.parameters);
       const every = assignment.checkpointEvery;
       if (every > 0 && store.round % every === 0 && store.round < config.rounds) saveCheckpoint();

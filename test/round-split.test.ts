@@ -1,6 +1,7 @@
-// The bench's round split on known instants: the parts of round r's period (close r → close r+1) are taken from
-// the worker's round r+1 for compute … wait, so they add up to the period and none is negative even when the
-// rounds' uploads differ (they did for sgd: "other" came out at −15 to −67 ms).
+// The bench's round split on known instants: the parts of round r's period between closes (close r → close r+1)
+// are taken from the worker's round r+1 for compute … wait, so they add up to that period and none is negative even
+// when the rounds' uploads differ (they did for sgd: "other" came out at −15 to −67 ms). The round time itself is the
+// workers' (end of round r − 1 → end of round r), so it holds round r's own upload.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyseRounds, type ServerRoundTiming, type WorkerRoundTiming } from '../bench/comm/round-split.js';
@@ -29,7 +30,10 @@ test('the round split adds up to the period, with no negative part, when uploads
   const analysis = analyseRounds(server, workers, 1, 3);
   const s = analysis.split;
   const sum = Object.values(s).reduce((a, b) => a + b, 0);
-  assert.ok(Math.abs(sum - analysis.roundMs) < 1e-9, `parts ${sum} against period ${analysis.roundMs}`);
+  assert.ok(Math.abs(sum - analysis.closePeriodMs) < 1e-9, `parts ${sum} against period ${analysis.closePeriodMs}`);
+  // Every round lasts its upload + 45 ms of fixed phases: rounds 1–3 for the round time, 2–4 between closes.
+  assert.ok(Math.abs(analysis.roundMs - ((300 + 100 + 50) / 3 + 45)) < 1e-9, `round ${analysis.roundMs}`);
+  assert.ok(Math.abs(analysis.closePeriodMs - ((100 + 50 + 50) / 3 + 45)) < 1e-9, `between closes ${analysis.closePeriodMs}`);
   for (const [phase, ms] of Object.entries(s)) assert.ok(ms >= 0, `${phase} = ${ms}`);
   assert.equal(s.other, 1);
   assert.equal(s.compute, 2);

@@ -1,5 +1,7 @@
-// One cell of the grid: a real `signps server` and M real `signps worker` processes training the synthetic
-// model for a few rounds, on loopback (through the counting proxy) or each in its own network namespace.
+// One cell of the grid: real `signps server` processes (the primary, and with --servers S the S − 1 shard servers
+// that register with it through `signps server --join`) and M real `signps worker` processes training the
+// synthetic model for a few rounds, on loopback (through the counting proxy, one server only) or each in its own
+// network namespace (shard servers on hosts of their own, or with --colocate in the workers' namespaces).
 // Reads their round-timing lines (debug level), counts bytes on the wire, samples peak memory, checks that
 // every replica ends bit-identical to the server's, and always stops what it started.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { onCleanup } from './cleanup.js';
 import { methodPayload } from './grid.js';
 import { bytesPerRound, snapshotRounds, type Snapshot } from './link-snapshots.js';
-import { createTopology, inNamespace, serverLinkReceived, serverLinkSent, teardown, type Topology } from './netns.js';
-import type { CellResult, CellSpec } from './results.js';
+import { coreUse, machineBusyMs, processCpuMs, type CoreUse, type CpuSample } from './cpu-usage.js';
+import { roundFloors } from './floors.js';
+import { createTopology, inNamespace, linkReceived, linkSent, serverLinkReceived, serverLinkSent, teardown, type Host, type Topology } from './netns.js';
+import { placementOf, type CellResult, type CellSpec } from './results.js';
 import { analyseRounds, type ServerRoundTiming, type WorkerRoundTiming } from './round-split.js';
 import { WireProxy } from './wire-proxy.js';
 import { childEnvironment, childNodeFlags } from '../../shared/child-processes.js';
@@ -20,6 +24,7 @@ import { childEnvironment, childNodeFlags } from '../../shared/child-processes.j
 const CLI_PATH = fileURLToPath(new URL('../../cli/signps.js', import.meta.url));
 const CHILD_ENV = childEnvironment();
 const NETNS_PORT = 7070;
+/** Peak memory and CPU time are sampled this often. */
 const RSS_SAMPLE_MS = 200;
 /**
  * Workers start in batches of this many, each batch once the previous one has joined: dozens of Node processes
@@ -56,9 +61,11 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   const started = performance.now();
   const payload = methodPayload(spec);
   const { rounds, warmup } = env;
+  const placement = placementOf(spec);
+  const S = placement.servers;
   const first = warmup;
   const last = rounds - 2;
-  const processes: Array<{ name: string; child: ChildProcess; peakRss: number; stderr: string }> = [];
+  const processes: Array<{ name: string; role: 'primary' | 'shard' | 'worker'; child: ChildProcess; peakRss: number; stderr: string }> = [];
   const serverTimings: ServerRoundTiming[] = [];
   const workerTimings: WorkerRoundTiming[] = [];
   const workerHashes = new Map<string, string>();
@@ -85,7 +92,11 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   };
   const undoProcesses = onCleanup(stopAll);
   const undoTopology = onCleanup(() => topology && teardown(topology.id));
-  const rssTimer = setInterval(() => processes.forEach((p) => (p.peakRss = Math.max(p.peakRss, peakRss(p.child.pid)))), RSS_SAMPLE_MS);
+  const cpuSamples: CpuSample[] = [];
+  const rssTimer = setInterval(() => {
+    processes.forEach((p) => (p.peakRss = Math.max(p.peakRss, peakRss(p.child.pid))));
+    cpuSamples.push({ at: monotonicMs(), cpuMs: processes.reduce((sum, p) => sum + processCpuMs(p.child.pid), 0), machineBusyMs: machineBusyMs() });
+  }, RSS_SAMPLE_MS);
 
   /** Resolves once `count` workers have joined, or after BATCH_JOIN_WAIT_MS (the run then shows what went wrong). */
   const joined = (count: number) =>
@@ -101,6 +112,8 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
 
   const snapshot = (direction: 'up' | 'down'): Snapshot | undefined => {
     let bytes: number | undefined;
+    // Colocated shard servers share their links with the workers' own traffic: no direction is ever idle there.
+    if (topology?.colocated) return undefined;
     if (topology) {
       // One direction per read: each runs `tc`, and the bench reads no log lines meanwhile.
       bytes = (direction === 'up' ? serverLinkReceived(topology) : serverLinkSent(topology)).bytes;
@@ -110,11 +123,24 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     return bytes === undefined ? undefined : { bytes, takenAt: monotonicMs() };
   };
 
-  const launch = (name: string, args: string[], host?: Topology['server']) => {
-    const argv = [process.execPath, ...childNodeFlags(spec.workers + 1), CLI_PATH, ...args, '--log-level', 'debug'];
+  // Every contribution of round r is in once the last of the S servers has closed it.
+  const serverLinesByRound = new Map<number, number>();
+  const serverTiming = (entry: Entry) => {
+    serverTimings.push(entry as unknown as ServerRoundTiming);
+    const round = entry.round as number;
+    const lines = (serverLinesByRound.get(round) ?? 0) + 1;
+    serverLinesByRound.set(round, lines);
+    if (lines === S && snapshotAt.has(round)) {
+      const taken = snapshot('up');
+      if (taken) upSnapshots.set(round, taken);
+    }
+  };
+
+  const launch = (name: string, role: 'primary' | 'shard' | 'worker', args: string[], host?: Host) => {
+    const argv = [process.execPath, ...childNodeFlags(spec.workers + S), CLI_PATH, ...args, '--log-level', 'debug'];
     const [command, commandArgs] = host ? inNamespace(host, argv) : [argv[0], argv.slice(1)];
     const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
-    const entry = { name, child, peakRss: 0, stderr: '' };
+    const entry = { name, role, child, peakRss: 0, stderr: '' };
     if (env.logDir) {
       mkdirSync(env.logDir, { recursive: true });
       const file = createWriteStream(join(env.logDir, `${name.replace(' ', '-')}.log`));
@@ -136,18 +162,22 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
   };
 
   try {
-    if (env.hosts === 'netns') topology = createTopology(spec.workers, env.rateBitsPerSecond!, env.mtu);
-    env.onStage?.('starting the server');
+    if (env.hosts === 'netns') topology = createTopology(spec.workers, env.rateBitsPerSecond!, env.mtu, placement);
+    env.onStage?.(S > 1 ? `starting ${S} servers` : 'starting the server');
+    const primaryHost = topology?.servers[0];
+    const primaryAddress = primaryHost?.address ?? '127.0.0.1';
     const server = launch(
       'server',
+      'primary',
       [
         'server', '--model', `synthetic:${spec.d}`, '--method', spec.method, '--workers', String(spec.workers),
-        '--rounds', String(rounds), '--host', topology ? topology.server.address : '127.0.0.1', '--port', topology ? String(NETNS_PORT) : '0',
+        '--rounds', String(rounds), '--host', primaryAddress, '--port', topology ? String(NETNS_PORT) : '0',
         '--eval-every', '0', '--log-every', String(rounds), '--diagnostics-every', '0', '--hash-every', '0',
         '--checkpoint-every', '0', '--round-timeout', String(Math.ceil(env.timeoutMs / 1000)), '--quorum', String(spec.workers),
         '--chunk-kib', String(env.chunkKib), '--out', join(runDirectory, 'run'),
+        ...(S > 1 ? ['--servers', String(S)] : []),
       ],
-      topology?.server,
+      primaryHost,
     );
     const listening = new Promise<number>((resolve, reject) => {
       server.exited.then(() => reject(new Error('the server exited before listening')), reject);
@@ -161,13 +191,8 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
           joinWaiter?.();
         }
         else if (entry.event === 'round-timing') {
-          serverTimings.push(entry as unknown as ServerRoundTiming);
-          const round = entry.round as number;
-          if (snapshotAt.has(round)) {
-            const taken = snapshot('up');
-            if (taken) upSnapshots.set(round, taken);
-          }
-          env.onRound?.(round + 1);
+          serverTiming(entry);
+          env.onRound?.((entry.round as number) + 1);
         } else if (entry.event === 'summary') summary = entry.summary as Entry;
       });
     });
@@ -176,8 +201,39 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
       timer = setTimeout(() => reject(new Error(`did not finish within ${env.timeoutMs / 1000} s (--cell-timeout)`)), env.timeoutMs);
     });
     const port = await Promise.race([listening, timeout]);
-    let target = `${topology ? topology.server.address : '127.0.0.1'}:${port}`;
-    if (!topology && env.wire === 'proxy') {
+    let target = `${primaryAddress}:${port}`;
+    // Shard servers 1 … S − 1 register with the primary, which hands their addresses to the workers at Join.
+    const shardsAssigned: Array<Promise<void>> = [];
+    const serverExits = [server.exited];
+    for (let shard = 1; shard < S; shard++) {
+      const host = topology?.servers[shard];
+      const address = host?.address ?? '127.0.0.1';
+      const shardServer = launch(
+        `shard ${shard}`,
+        'shard',
+        [
+          'server', '--join', target, '--host', address, '--port', topology ? String(NETNS_PORT) : '0',
+          ...(topology ? ['--advertise', `${address}:${NETNS_PORT}`] : []), '--out', join(runDirectory, `shard-${shard}`),
+        ],
+        host,
+      );
+      serverExits.push(shardServer.exited);
+      shardsAssigned.push(
+        new Promise<void>((resolve, reject) => {
+          shardServer.exited.then(() => reject(new Error(`shard server ${shard} exited before the primary assigned it a range`)), reject);
+          shardServer.lines.on('line', (line) => {
+            const entry = parseLine(line);
+            // Workers start once every shard holds its range: a worker that reaches a shard server still waiting
+            // for its assignment is refused, and its retried Join then finds the run full (seen with S = 4, M = 8).
+            if (entry?.event === 'assigned') resolve();
+            else if (entry?.event === 'round-timing') serverTiming(entry);
+          });
+        }),
+      );
+    }
+    await Promise.race([Promise.all(shardsAssigned), timeout]);
+    // The counting proxy sees one connection; with S servers the workers also reach the shards directly.
+    if (!topology && env.wire === 'proxy' && S === 1) {
       proxy = await WireProxy.start(port);
       target = `127.0.0.1:${proxy.port}`;
     }
@@ -186,6 +242,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
       if (i > 0 && i % START_BATCH === 0) await Promise.race([joined(i), timeout]);
       const worker = launch(
         `worker ${i}`,
+        'worker',
         ['worker', '--server', target, '--name', `bench-${i}`, '--connect-timeout', '120'],
         topology?.workers[i],
       );
@@ -205,8 +262,12 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
       });
       workerExits.push(worker.exited);
     }
-    await Promise.race([Promise.all([server.exited, ...workerExits]), timeout]);
-    if (topology) drops = serverLinkReceived(topology).drops + serverLinkSent(topology).drops;
+    await Promise.race([Promise.all([...serverExits, ...workerExits]), timeout]);
+    if (topology) {
+      // Colocated: every link carries shard traffic, so every link's drops count.
+      const hosts = topology.colocated ? topology.workers : topology.servers;
+      drops = hosts.reduce((sum, h) => sum + linkReceived(h).drops + linkSent(h).drops, 0);
+    }
   } catch (error) {
     return { ...spec, status: 'failed', reason: (error as Error).message, hostsId: topology?.id, wallSeconds: (performance.now() - started) / 1000 };
   } finally {
@@ -234,17 +295,28 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     const starts = workerTimings.filter((w) => w.round === round + 1).map((w) => w.encodedAt);
     return starts.length === M ? Math.min(...starts) : undefined;
   });
-  const wireDown = bytesPerRound(downSnapshots, first, last, (round) => serverTimings.find((t) => t.round === round + 1)?.publishedAt);
+  const wireDown = bytesPerRound(downSnapshots, first, last, (round) => {
+    // The first shard to publish round r + 1 starts its updates.
+    const published = serverTimings.filter((t) => t.round === round + 1).map((t) => t.publishedAt);
+    return published.length > 0 ? Math.min(...published) : undefined;
+  });
   const payloadUpBytes = M * payload.uplinkBytes;
   const payloadDownBytes = M * payload.downlinkBytes;
   const serverHash = (summary?.parameterHash as string | undefined) ?? '';
-  const correct =
-    serverHash !== '' &&
-    workerHashes.size === M &&
-    [...workerHashes.values()].every((h) => h === serverHash) &&
-    summary?.uplinkPayloadBytes === rounds * payloadUpBytes &&
-    summary?.downlinkPayloadBytes === rounds * payloadDownBytes;
-  const floorMs = env.rateBitsPerSecond ? (1000 * 8 * (payloadUpBytes + payloadDownBytes)) / env.rateBitsPerSecond : undefined;
+  // With S servers the primary's summary counts every shard's payload (their counters reach it with the last slice).
+  const hashes = [...workerHashes.values()];
+  const problems = [
+    ...(serverHash === '' ? ['the server logged no parameter hash'] : []),
+    ...(hashes.length !== M ? [`${hashes.length} of ${M} workers logged a final hash`] : []),
+    ...(hashes.some((h) => h !== serverHash) ? [`replicas disagree: ${hashes.filter((h) => h !== serverHash).length} workers' hashes differ from the server's`] : []),
+    ...countProblem('uplink', summary?.uplinkPayloadBytes, rounds * payloadUpBytes),
+    ...countProblem('downlink', summary?.downlinkPayloadBytes, rounds * payloadDownBytes),
+  ];
+  const correct = problems.length === 0;
+  const floors = env.rateBitsPerSecond
+    ? roundFloors({ uplinkBytes: payload.uplinkBytes, downlinkBytes: payload.downlinkBytes, workers: M }, placement, env.rateBitsPerSecond)
+    : undefined;
+  const floorMs = floors?.inThenOutMs;
   const megabytesPerSecond = (bytes: number, ms: number) => bytes / 1e3 / ms;
   return {
     ...spec,
@@ -258,6 +330,7 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
       : { wireUpBytes: wireUp, wireDownBytes: wireDown }),
     roundMs: analysis.roundMs,
     medianRoundMs: analysis.medianRoundMs,
+    closePeriodMs: analysis.closePeriodMs,
     roundsPerSecond: 1000 / analysis.roundMs,
     split: analysis.split,
     aggregateKernelMs: analysis.aggregateKernelMs,
@@ -268,11 +341,23 @@ export async function runCell(spec: CellSpec, env: CellEnvironment): Promise<Cel
     effectiveGoodput: megabytesPerSecond(payloadUpBytes + payloadDownBytes, analysis.roundMs),
     floorMs,
     floorRatio: floorMs ? analysis.roundMs / floorMs : undefined,
-    serverPeakRssBytes: processes[0]?.peakRss,
-    workerPeakRssBytes: Math.max(...processes.slice(1).map((p) => p.peakRss)),
+    overlappedFloorMs: floors?.overlappedMs,
+    ...cpuFigures(coreUse(cpuSamples, analysis.window.from, analysis.window.to), analysis.roundMs),
+    serverPeakRssBytes: processes.find((p) => p.role === 'primary')?.peakRss,
+    shardPeakRssBytes: S > 1 ? Math.max(...processes.filter((p) => p.role === 'shard').map((p) => p.peakRss)) : undefined,
+    workerPeakRssBytes: Math.max(...processes.filter((p) => p.role === 'worker').map((p) => p.peakRss)),
     correct,
+    ...(correct ? {} : { incorrect: problems.join('; ') }),
     wallSeconds: (performance.now() - started) / 1000,
   };
+}
+
+function countProblem(direction: string, counted: unknown, expected: number): string[] {
+  return counted === expected ? [] : [`the server counted ${String(counted)} ${direction} payload bytes over the run, expected ${expected}`];
+}
+
+function cpuFigures(use: CoreUse | undefined, roundMs: number): Pick<CellResult, 'cpuShare' | 'machineCpuShare' | 'cpuMsPerRound'> {
+  return use ? { cpuShare: use.ours, machineCpuShare: use.machine, cpuMsPerRound: use.oursPerMs * roundMs } : {};
 }
 
 /** VmHWM of a live process, bytes (0 once it is gone). */

@@ -1,4 +1,5 @@
-// Emulated machines on one box (`signps bench --hosts netns`): the server and every worker in a network namespace
+// Emulated machines on one box (`signps bench --hosts netns`): each server (S shard servers: S hosts, or none of
+// their own with --colocate, where shard i runs inside worker i's namespace) and every worker in a network namespace
 // of its own, each joined to one bridge by a veth pair whose two ends are shaped with `tc … tbf` (the host end
 // shapes what the namespace receives, the end inside it what it sends), so traffic crosses real TCP stacks at a
 // real line rate. Addresses (10.77.0.0/24) exist only inside these namespaces; the bridge has none.
@@ -14,8 +15,11 @@ import { ConfigError } from '../../shared/errors.js';
 export const NAME_PREFIX = 'signps-';
 const OWNERS_DIR = '/run/signps-bench';
 const SUBNET = '10.77.0';
-const NAMESPACE_PATTERN = /^signps-([0-9a-f]{4})-(s|w\d+)$/;
-const LINK_PATTERN = /^signps-([0-9a-f]{4})(br|s|w\d+)p?$/;
+// `s` alone: server hosts as named before sharding (so --cleanup still finds an older run's leftovers).
+const NAMESPACE_PATTERN = /^signps-([0-9a-f]{4})-(s\d*|w\d+)$/;
+const LINK_PATTERN = /^signps-([0-9a-f]{4})(br|s\d*|w\d+)p?$/;
+/** Server hosts take 10.77.0.1–9, workers 10.77.0.10 up. */
+export const MAX_SERVER_HOSTS = 9;
 /** Queue a tbf may hold before it drops: deep enough for TCP at these rates, as on a switch port. */
 const QUEUE_LATENCY = '50ms';
 
@@ -29,9 +33,18 @@ export interface Host {
 export interface Topology {
   id: string;
   rateBitsPerSecond: number;
-  server: Host;
+  /** The hosts of the S shard servers, shard 0 (the primary, where workers join) first. */
+  servers: Host[];
   workers: Host[];
+  /** The shard servers run inside the first S workers' namespaces (no server host of their own). */
+  colocated: boolean;
   bridge: string;
+}
+
+/** Where a cell's S shard servers run: on S hosts of their own, or one in each of the first S workers' namespaces. */
+export interface ServerPlacement {
+  servers: number;
+  colocate: boolean;
 }
 
 /** tc counters of one direction of a shaped link: what the line carried, as Ethernet frames. */
@@ -61,9 +74,12 @@ export function parseRate(text: string): number {
   return rate;
 }
 
-export function createTopology(workers: number, rateBitsPerSecond: number, mtu: number): Topology {
+export function createTopology(workers: number, rateBitsPerSecond: number, mtu: number, placement: ServerPlacement = { servers: 1, colocate: false }): Topology {
   requireRoot('--hosts netns');
   if (workers > 200) throw new ConfigError(`--hosts netns supports at most 200 workers (one /24), got ${workers}`);
+  const { servers, colocate } = placement;
+  if (colocate && servers > workers) throw new ConfigError(`--colocate puts one shard server in each worker's namespace: ${servers} servers need ${servers} workers, got ${workers}`);
+  if (!colocate && servers > MAX_SERVER_HOSTS) throw new ConfigError(`--hosts netns has room for ${MAX_SERVER_HOSTS} server hosts, got --servers ${servers}; use --colocate for more`);
   const id = freshId();
   mkdirSync(OWNERS_DIR, { recursive: true });
   writeFileSync(join(OWNERS_DIR, id), String(process.pid));
@@ -72,17 +88,20 @@ export function createTopology(workers: number, rateBitsPerSecond: number, mtu: 
     address,
     hostLink: `${NAME_PREFIX}${id}${name}`,
   });
+  const workerHosts = Array.from({ length: workers }, (_, i) => host(`w${i}`, `${SUBNET}.${10 + i}`));
+  const serverHosts = colocate ? workerHosts.slice(0, servers) : Array.from({ length: servers }, (_, i) => host(`s${i}`, `${SUBNET}.${1 + i}`));
   const topology: Topology = {
     id,
     rateBitsPerSecond,
     bridge: `${NAME_PREFIX}${id}br`,
-    server: host('s', `${SUBNET}.1`),
-    workers: Array.from({ length: workers }, (_, i) => host(`w${i}`, `${SUBNET}.${10 + i}`)),
+    servers: serverHosts,
+    workers: workerHosts,
+    colocated: colocate,
   };
   try {
     run('ip', 'link', 'add', topology.bridge, 'type', 'bridge');
     run('ip', 'link', 'set', topology.bridge, 'up');
-    for (const h of [topology.server, ...topology.workers]) addHost(h, topology.bridge, rateBitsPerSecond, mtu);
+    for (const h of new Set([...topology.servers, ...topology.workers])) addHost(h, topology.bridge, rateBitsPerSecond, mtu);
   } catch (error) {
     teardown(id);
     throw error;
@@ -112,16 +131,28 @@ function burstBytes(rate: number, mtu: number): number {
 }
 
 /**
- * What the server's link has delivered into its namespace so far (tbf counters: whole Ethernet frames, each
- * segment of an offloaded TCP send with its own headers, as on a real wire).
+ * What the server hosts' links have delivered into their namespaces so far, all shards together (tbf counters:
+ * whole Ethernet frames, each segment of an offloaded TCP send with its own headers, as on a real wire).
  */
 export function serverLinkReceived(t: Topology): LinkCounters {
-  return tbfCounters(['-s', '-j', 'qdisc', 'show', 'dev', t.server.hostLink]);
+  return sumCounters(t.servers.map((h) => linkReceived(h)));
 }
 
-/** What the server's link has carried out of its namespace so far. */
+/** What the server hosts' links have carried out of their namespaces so far, all shards together. */
 export function serverLinkSent(t: Topology): LinkCounters {
-  return tbfCounters(['-n', t.server.namespace, '-s', '-j', 'qdisc', 'show', 'dev', 'eth0']);
+  return sumCounters(t.servers.map((h) => linkSent(h)));
+}
+
+export function linkReceived(h: Host): LinkCounters {
+  return tbfCounters(['-s', '-j', 'qdisc', 'show', 'dev', h.hostLink]);
+}
+
+export function linkSent(h: Host): LinkCounters {
+  return tbfCounters(['-n', h.namespace, '-s', '-j', 'qdisc', 'show', 'dev', 'eth0']);
+}
+
+function sumCounters(counters: LinkCounters[]): LinkCounters {
+  return counters.reduce((a, b) => ({ bytes: a.bytes + b.bytes, packets: a.packets + b.packets, drops: a.drops + b.drops }), { bytes: 0, packets: 0, drops: 0 });
 }
 
 function tbfCounters(tcArgs: string[]): LinkCounters {

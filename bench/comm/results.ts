@@ -1,4 +1,4 @@
-// What `signps bench` records: one result per cell of the grid (method × d × M), and the run around them
+// What `signps bench` records: one result per cell of the grid (method × d × M × server placement), and the run around them
 // (machine, versions, command, settings). bench.json holds a BenchRecord; bench.csv one line per cell.
 
 /** Mean milliseconds per round, from one worker's point of view, averaged over workers and measured rounds. */
@@ -38,6 +38,24 @@ export interface CellSpec {
   method: string;
   d: number;
   workers: number;
+  /** Shard servers S (1 when absent: records written before sharding). */
+  servers?: number;
+  /** The shard servers run in the first S workers' namespaces (--colocate) instead of hosts of their own. */
+  colocate?: boolean;
+  /** The --servers choice the cell came from ("1 server", "S = M/2", "colocated"): one line per choice in the charts. */
+  serverSeries?: string;
+}
+
+/** The cell's server placement, with the defaults of records written before sharding. */
+export function placementOf(spec: CellSpec): { servers: number; colocate: boolean } {
+  return { servers: spec.servers ?? 1, colocate: spec.colocate ?? false };
+}
+
+/** "1 server", "4 servers", "colocated (8)": how charts and reports name a placement. */
+export function placementLabel(spec: CellSpec): string {
+  const { servers, colocate } = placementOf(spec);
+  if (colocate) return `colocated (S = ${servers})`;
+  return servers === 1 ? '1 server' : `${servers} servers`;
 }
 
 export type CellStatus = 'ok' | 'skipped' | 'failed';
@@ -56,14 +74,22 @@ export interface CellResult extends CellSpec {
   /** Per round, the TCP stream bytes counted at the socket (loopback mode, through the counting proxy). */
   wireUpBytes?: number;
   wireDownBytes?: number;
-  /** Per round, the Ethernet frames on the server's shaped link (netns mode, tc counters: every header, ACKs, retransmissions). */
+  /**
+   * Per round, the Ethernet frames on the server hosts' shaped links, all shards together (netns mode, tc counters:
+   * every header, ACKs, retransmissions); not counted with --colocate, where those links also carry the workers' own traffic.
+   */
   linkUpBytes?: number;
   linkDownBytes?: number;
   /** Frames the server's link dropped (queue full) over the whole run. */
   linkDrops?: number;
-  /** Mean and median round period (server: one close to the next). */
+  /**
+   * Mean and median round period, from the workers' round-timing lines: a round ends when the last worker has
+   * applied every shard's update (round-split.ts); the same instants with one server or S.
+   */
   roundMs?: number;
   medianRoundMs?: number;
+  /** Mean period between the servers' closes (the last shard's), which the split adds up to; ≈ roundMs in a steady run. */
+  closePeriodMs?: number;
   roundsPerSecond?: number;
   split?: RoundSplit;
   /** The aggregation kernel (part of split.aggregate) and the server's replica step (taken after publishing). */
@@ -77,15 +103,38 @@ export interface CellResult extends CellSpec {
   broadcastGoodput?: number;
   /** MB/s: payload up and down of all workers / round period. */
   effectiveGoodput?: number;
-  /** netns mode: time the server's link needs to receive every contribution and send every update, at line rate. */
+  /**
+   * netns mode: the "in then out" floor: the time the busiest link needs to carry the round's pushes, then its
+   * updates, at line rate (floors.ts). With one server: every contribution in, then every update out of its link;
+   * with S shard servers each server link carries 1/S of that (the sharded floor).
+   */
   floorMs?: number;
   /** roundMs / floorMs. */
   floorRatio?: number;
+  /** netns mode: the overlapped floor: the busiest link direction over the whole round (what pipelined rounds approach). */
+  overlappedFloorMs?: number;
+  /** The primary server's (shard 0: membership, evaluation, its own range). */
   serverPeakRssBytes?: number;
+  /**
+   * Share of the machine's cores (0–1) the cell's own processes kept busy over the measured rounds (user + system
+   * time from /proc; the shaped links' softirq work is not in it). Near 1: the round is bound by these cores, not its links.
+   */
+  cpuShare?: number;
+  /** Share of the machine's cores busy with anything over the measured rounds (other sessions' work included). */
+  machineCpuShare?: number;
+  /**
+   * CPU ms the cell's processes used per round: ÷ cores, the least a round could take on this machine with its cores
+   * to itself (the CPU floor), however fast the links.
+   */
+  cpuMsPerRound?: number;
+  /** S > 1: the largest of the other shard servers'. */
+  shardPeakRssBytes?: number;
   /** The largest worker's. */
   workerPeakRssBytes?: number;
   /** Every worker's final parameter hash equals the server's, and no contribution was lost. */
   correct?: boolean;
+  /** What the check found wrong, when `correct` is false. */
+  incorrect?: string;
   wallSeconds?: number;
 }
 
@@ -134,6 +183,8 @@ const CSV_COLUMNS: Array<[string, (c: CellResult) => unknown]> = [
   ['method', (c) => c.method],
   ['d', (c) => c.d],
   ['workers', (c) => c.workers],
+  ['servers', (c) => placementOf(c).servers],
+  ['colocate', (c) => placementOf(c).colocate],
   ['status', (c) => c.status],
   ['reason', (c) => c.reason],
   ['measured_rounds', (c) => c.measuredRounds],
@@ -146,6 +197,7 @@ const CSV_COLUMNS: Array<[string, (c: CellResult) => unknown]> = [
   ['link_drops', (c) => c.linkDrops],
   ['round_ms', (c) => c.roundMs],
   ['median_round_ms', (c) => c.medianRoundMs],
+  ['close_period_ms', (c) => c.closePeriodMs],
   ['rounds_per_s', (c) => c.roundsPerSecond],
   ...SPLIT_PHASES.map((phase): [string, (c: CellResult) => unknown] => [`${snake(phase)}_ms`, (c) => c.split?.[phase]]),
   ['aggregate_kernel_ms', (c) => c.aggregateKernelMs],
@@ -156,7 +208,12 @@ const CSV_COLUMNS: Array<[string, (c: CellResult) => unknown]> = [
   ['effective_goodput_mb_s', (c) => c.effectiveGoodput],
   ['floor_ms', (c) => c.floorMs],
   ['floor_ratio', (c) => c.floorRatio],
+  ['overlapped_floor_ms', (c) => c.overlappedFloorMs],
+  ['cpu_share', (c) => c.cpuShare],
+  ['machine_cpu_share', (c) => c.machineCpuShare],
+  ['cpu_ms_per_round', (c) => c.cpuMsPerRound],
   ['server_peak_rss_bytes', (c) => c.serverPeakRssBytes],
+  ['shard_peak_rss_bytes', (c) => c.shardPeakRssBytes],
   ['worker_peak_rss_bytes', (c) => c.workerPeakRssBytes],
   ['correct', (c) => c.correct],
   ['wall_s', (c) => c.wallSeconds],

@@ -9,7 +9,15 @@
 // "other" holding the difference between two rounds' uploads, negative whenever the first measured round was
 // the slower one (−15 to −67 ms for sgd, whose 8 MB uploads vary most). Each part is averaged over the workers,
 // then over the measured rounds; every part is a difference of ordered instants, so none is negative and they
-// add up to the mean period.
+// add up to the mean period between closes.
+// With S shard servers each logs its own line per round; a worker's contribution is in when the last shard has
+// its slice and the round closes when the last shard closes, so the split reads one merged line per round: the
+// latest of each instant over the shards.
+// The round time itself is read from the workers: round r ends when the last worker has applied round r's update
+// (every shard's, with S servers), and round r lasts end(r − 1) → end(r). That instant means the same for one
+// server or S, colocated or pipelined; in a steady run its mean equals the mean period between the servers' closes
+// (each is one instant per round), which the split adds up to. (Not end(r) → end(r + 1): the run's last round
+// publishes only after the server's own step, so its end comes late and would lengthen the last measured round.)
 import type { RoundSplit } from './results.js';
 
 export interface ServerRoundTiming {
@@ -34,8 +42,11 @@ export interface WorkerRoundTiming {
 
 export interface RoundAnalysis {
   measuredRounds: number;
+  /** The workers' view: last worker applied round r − 1 → last worker applied round r. */
   roundMs: number;
   medianRoundMs: number;
+  /** The servers' view: the last shard's close of round r → of round r + 1 (what the split adds up to). */
+  closePeriodMs: number;
   split: RoundSplit;
   aggregateKernelMs: number;
   serverApplyMs: number;
@@ -45,11 +56,13 @@ export interface RoundAnalysis {
   ingressMs: number;
   /** Mean milliseconds from publishing to the last worker holding the update. */
   broadcastSpanMs: number;
+  /** The measured rounds run from `from` (the end of round first − 1) to `to` (the end of round last), monotonic ms. */
+  window: { from: number; to: number };
 }
 
 /**
  * Rounds `first` … `last` (inclusive) are measured; each needs the server's timing of it and of the next round
- * (for its period) and the workers' timings of both.
+ * (for its split), and the workers' timings of it, the round before (for its period) and the next.
  */
 export function analyseRounds(
   server: ServerRoundTiming[],
@@ -57,11 +70,16 @@ export function analyseRounds(
   first: number,
   last: number,
 ): RoundAnalysis {
-  const serverByRound = new Map(server.map((s) => [s.round, s]));
+  const serverByRound = mergeShards(server);
   const workersByRound = new Map<number, WorkerRoundTiming[]>();
   for (const w of workers) workersByRound.set(w.round, [...(workersByRound.get(w.round) ?? []), w]);
 
-  const perRound: Array<{ period: number; split: RoundSplit; kernel: number; apply: number; upload: number; ingress: number; broadcast: number }> = [];
+  /** Round r ends when the last worker holds and has applied its update. */
+  const endOf = (round: number) => {
+    const ws = workersByRound.get(round) ?? [];
+    return ws.length === 0 ? undefined : Math.max(...ws.map((w) => w.appliedAt));
+  };
+  const perRound: Array<{ period: number; closePeriod: number; split: RoundSplit; kernel: number; apply: number; upload: number; ingress: number; broadcast: number }> = [];
   for (let round = first; round <= last; round++) {
     const s = serverByRound.get(round);
     const next = serverByRound.get(round + 1);
@@ -73,7 +91,9 @@ export function analyseRounds(
     if (!s || !next || ws.length === 0) throw new Error(`round ${round} has no complete timing (server ${Boolean(s)}, next ${Boolean(next)}, workers ${ws.length})`);
     const meanOf = (f: (w: WorkerRoundTiming, following: WorkerRoundTiming) => number) => mean(ws.map((w) => f(w, nextByWorker.get(w.workerId)!)));
     const arrivedNext = (w: WorkerRoundTiming) => next.arrivedAt[String(w.workerId)];
-    const period = next.closedAt - s.closedAt;
+    const [previousEnd, end] = [endOf(round - 1), endOf(round)];
+    if (previousEnd === undefined || end === undefined) throw new Error(`round ${round} has no complete timing (no worker finished it or the one before)`);
+    const period = end - previousEnd;
     const split: RoundSplit = {
       compute: meanOf((_, n) => n.computedAt - n.startedAt),
       encode: meanOf((_, n) => n.encodedAt - n.computedAt),
@@ -86,6 +106,7 @@ export function analyseRounds(
     };
     perRound.push({
       period,
+      closePeriod: next.closedAt - s.closedAt,
       split,
       kernel: s.aggregateMs,
       apply: s.applyMs,
@@ -102,13 +123,33 @@ export function analyseRounds(
     measuredRounds: perRound.length,
     roundMs: mean(perRound.map((r) => r.period)),
     medianRoundMs: median(perRound.map((r) => r.period)),
+    closePeriodMs: mean(perRound.map((r) => r.closePeriod)),
     split: splitMean,
     aggregateKernelMs: mean(perRound.map((r) => r.kernel)),
     serverApplyMs: mean(perRound.map((r) => r.apply)),
     uploadMs: mean(perRound.map((r) => r.upload)),
     ingressMs: mean(perRound.map((r) => r.ingress)),
     broadcastSpanMs: mean(perRound.map((r) => r.broadcast)),
+    window: { from: endOf(first - 1)!, to: endOf(last)! },
   };
+}
+
+/** One line per round: each instant the latest over the shard servers' lines (one line with a single server). */
+function mergeShards(lines: ServerRoundTiming[]): Map<number, ServerRoundTiming> {
+  const byRound = new Map<number, ServerRoundTiming>();
+  for (const line of lines) {
+    const seen = byRound.get(line.round);
+    if (!seen) {
+      byRound.set(line.round, { ...line, arrivedAt: { ...line.arrivedAt } });
+      continue;
+    }
+    for (const [worker, at] of Object.entries(line.arrivedAt)) seen.arrivedAt[worker] = Math.max(seen.arrivedAt[worker] ?? at, at);
+    seen.closedAt = Math.max(seen.closedAt, line.closedAt);
+    seen.publishedAt = Math.max(seen.publishedAt, line.publishedAt);
+    seen.aggregateMs = Math.max(seen.aggregateMs, line.aggregateMs);
+    seen.applyMs = Math.max(seen.applyMs, line.applyMs);
+  }
+  return byRound;
 }
 
 function mean(values: number[]): number {

@@ -8,17 +8,19 @@ import { join } from 'node:path';
 import { runCell } from './cell-run.js';
 import { benchCharts, formatCount } from './charts.js';
 import { pngRenderer } from '../../shared/chart-render.js';
-import { estimateMemory, gridCells } from './grid.js';
+import { estimateMemory, gridCells, type ServerChoice } from './grid.js';
 import { machineInfo, versions } from './machine.js';
 import { requireRoot } from './netns.js';
 import { ProgressBar } from './progress-bar.js';
 import { renderReport, type ChartFile } from './report.js';
-import { toCsv, type BenchRecord, type BenchSettings, type CellResult } from './results.js';
+import { placementLabel, placementOf, toCsv, type BenchRecord, type BenchSettings, type CellResult, type CellSpec } from './results.js';
 
 export interface SweepOptions {
   methods: string[];
   sizes: number[];
   workerCounts: number[];
+  /** Server placements (--servers, --colocate); one server when absent. */
+  servers?: ServerChoice[];
   settings: BenchSettings;
   rateBitsPerSecond?: number;
   cellTimeoutMs: number;
@@ -30,7 +32,7 @@ export async function runSweep(o: SweepOptions): Promise<BenchRecord> {
   const { settings } = o;
   if (settings.hosts === 'netns') requireRoot('--hosts netns');
   mkdirSync(o.out, { recursive: true });
-  const cells = gridCells(o.methods, o.sizes, o.workerCounts);
+  const cells = gridCells(o.methods, o.sizes, o.workerCounts, o.servers);
   const record: BenchRecord = {
     format: 1,
     startedAt: new Date().toISOString(),
@@ -43,7 +45,7 @@ export async function runSweep(o: SweepOptions): Promise<BenchRecord> {
   };
   const bar = new ProgressBar(cells.length);
   for (const spec of cells) {
-    const label = `${spec.method} d=${formatCount(spec.d)} M=${spec.workers}`;
+    const label = `${spec.method} d=${formatCount(spec.d)} M=${spec.workers}${placementOf(spec).servers > 1 ? `, ${placementLabel(spec)}` : ''}`;
     bar.startCell(label, settings.rounds);
     const memory = estimateMemory(spec);
     let result: CellResult;
@@ -52,7 +54,7 @@ export async function runSweep(o: SweepOptions): Promise<BenchRecord> {
         ...spec,
         status: 'skipped',
         reason:
-          `needs about ${gib(memory.totalBytes)} GiB (server ${gib(memory.serverBytes)} + ${spec.workers} workers × ` +
+          `needs about ${gib(memory.totalBytes)} GiB (${serverCount(spec)}${gib(memory.serverBytes)} + ${spec.workers} workers × ` +
           `${gib(memory.workerBytes)}), more than the ${gib(settings.memoryBudgetBytes)} GiB budget (--memory-budget)`,
       };
     } else {
@@ -65,7 +67,7 @@ export async function runSweep(o: SweepOptions): Promise<BenchRecord> {
         warmup: settings.warmup,
         chunkKib: settings.chunkKib,
         timeoutMs: o.cellTimeoutMs,
-        logDir: join(o.out, 'logs', `${spec.method}-d${formatCount(spec.d)}-m${spec.workers}`),
+        logDir: join(o.out, 'logs', cellDirectory(spec)),
         onRound: (closed) => bar.round(closed),
         onStage: (stage) => bar.stage(stage),
       });
@@ -108,8 +110,20 @@ function outcome(c: CellResult): string {
     `${c.roundMs?.toFixed(1)} ms/round, ${c.effectiveGoodput?.toFixed(1)} MB/s` +
     (Number.isFinite(wire) ? `, wire/payload ${(wire / payload).toFixed(4)}` : '') +
     (c.floorRatio !== undefined ? `, ${c.floorRatio.toFixed(2)}× floor` : '') +
-    (c.correct ? '' : ', REPLICAS DISAGREE')
+    (c.correct ? '' : `, CHECK FAILED: ${c.incorrect ?? 'replicas disagree'}`)
   );
+}
+
+/** logs/<method>-d<d>-m<M>[-s<S>|-colocated]: one server keeps the name it had before sharding. */
+function cellDirectory(spec: CellSpec): string {
+  const { servers, colocate } = placementOf(spec);
+  const placement = colocate ? `-colocated` : servers > 1 ? `-s${servers}` : '';
+  return `${spec.method}-d${formatCount(spec.d)}-m${spec.workers}${placement}`;
+}
+
+function serverCount(spec: CellSpec): string {
+  const { servers } = placementOf(spec);
+  return servers > 1 ? `${servers} servers × ` : 'server ';
 }
 
 function gib(bytes: number): string {
