@@ -27,8 +27,13 @@ export interface ServerShard {
   ownConnection: boolean;
 }
 
-/** How long fetching waits for the servers to agree on the round (they close rounds independently). */
-const ROUND_AGREEMENT_TRIES = 100;
+/**
+ * How long fetching waits for the servers to agree on the round (they close rounds independently). Longer than
+ * the default --round-timeout (30 s): a server that took this worker's contribution while another refused it as
+ * late waits for it in its next round until its deadline drops it; then the two agree again. Known gap: that
+ * costs up to a round timeout; catching the behind server up with a contribution would not.
+ */
+const ROUND_AGREEMENT_TRIES = 450;
 const ROUND_AGREEMENT_WAIT_MS = 100;
 
 export class ServerShards {
