@@ -5,25 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listeningPort, SignpsProcess } from './support/signps-process.js';
+import { finishedHash, listeningPort, SignpsProcess, startWorker, summaryHash } from './support/signps-process.js';
 
 const PROBLEM = ['--model', 'rosenbrock', '--method', 'signsgd', '--lr', '0.001', '--eval-every', '0', '--log-every', '10'];
 
 function startServer(out: string, extra: string[], port = 0): SignpsProcess {
   return new SignpsProcess(['server', '--host', '127.0.0.1', '--port', String(port), '--workers', '3', '--out', out, ...PROBLEM, ...extra]);
-}
-
-function startWorker(port: number, name: string): SignpsProcess {
-  return new SignpsProcess(['worker', '--server', `127.0.0.1:${port}`, '--name', name, '--connect-timeout', '60']);
-}
-
-async function finishedHash(worker: SignpsProcess): Promise<string> {
-  const entry = await worker.waitFor((e) => e.event === 'finished', 'the worker to finish', 120_000);
-  return entry.parameterHash as string;
-}
-
-function summaryHash(out: string): string {
-  return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).parameterHash;
 }
 
 test('a worker killed mid-run: the others go on, a replacement takes its shard, all end bit-identical', async () => {

@@ -3,10 +3,10 @@
 // checkpoints at the others, and the run resumed with --resume goes on from the newest round both servers hold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listeningPort, SignpsProcess } from './support/signps-process.js';
+import { finishedHash, listeningPort, SignpsProcess, startWorker, summaryHash } from './support/signps-process.js';
 
 const PROBLEM = ['--model', 'rosenbrock:100', '--method', 'signsgd', '--lr', '0.001', '--eval-every', '0', '--log-every', '10', '--workers', '3'];
 
@@ -16,19 +16,6 @@ function startPrimary(out: string, extra: string[], port = 0): SignpsProcess {
 
 function startShard(primaryPort: number, out: string, extra: string[] = []): SignpsProcess {
   return new SignpsProcess(['server', '--join', `127.0.0.1:${primaryPort}`, '--host', '127.0.0.1', '--port', '0', '--out', out, ...extra]);
-}
-
-function startWorker(port: number, name: string): SignpsProcess {
-  return new SignpsProcess(['worker', '--server', `127.0.0.1:${port}`, '--name', name, '--connect-timeout', '60']);
-}
-
-async function finishedHash(worker: SignpsProcess): Promise<string> {
-  const entry = await worker.waitFor((e) => e.event === 'finished', 'the worker to finish', 120_000);
-  return entry.parameterHash as string;
-}
-
-function summaryHash(out: string): string {
-  return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).parameterHash;
 }
 
 test('sharded: a worker killed mid-run is replaced, every shard stops waiting for it, all end bit-identical', async () => {

@@ -1,5 +1,7 @@
 // A running `signps` process in a test: its JSON log lines as they come, waits on them, signals, exit.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI_PATH, parseJson } from './cli.js';
 
@@ -68,4 +70,20 @@ export class SignpsProcess {
 export async function listeningPort(server: SignpsProcess): Promise<number> {
   const entry = await server.waitFor((e) => e.event === 'listening', 'the server to listen');
   return entry.port as number;
+}
+
+/** A worker of the run served on this machine at `port`, patient with a server that restarts. */
+export function startWorker(port: number, name: string): SignpsProcess {
+  return new SignpsProcess(['worker', '--server', `127.0.0.1:${port}`, '--name', name, '--connect-timeout', '60']);
+}
+
+/** The parameter hash the worker logs when training is over. */
+export async function finishedHash(worker: SignpsProcess): Promise<string> {
+  const entry = await worker.waitFor((e) => e.event === 'finished', 'the worker to finish', 120_000);
+  return entry.parameterHash as string;
+}
+
+/** The parameter hash in the run directory's summary.json. */
+export function summaryHash(out: string): string {
+  return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).parameterHash;
 }
