@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, runCli, runProcess } from './support/cli.js';
+import { jsonLines, REPO_ROOT, runCli, runProcess } from './support/cli.js';
 import { listeningPort, SignpsProcess } from './support/signps-process.js';
 
 const HEALTHCHECK = join(REPO_ROOT, 'docker', 'healthcheck.mjs');
@@ -94,6 +94,37 @@ test('mutual TLS: plaintext and unknown-CA workers are refused; a worker with a 
     assert.equal(await server.exited, 0);
     assert.ok(!JSON.stringify(server.entries).includes(readFileSync(file('good-server.key'), 'utf8').slice(40, 80)));
   });
+});
+
+test('mutual TLS across shard servers: the shard registers and serves over TLS, and a worker with a CA certificate trains through both', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'signps-shard-tls-'));
+  makeCertificates(directory, 'good');
+  const file = (name: string) => join(directory, name);
+  // The shard server is a TLS client of the primary and a TLS server for the workers: one certificate serves both.
+  const serverTls = ['--tls-cert', file('good-server.pem'), '--tls-key', file('good-server.key'), '--tls-ca', file('good-ca.pem')];
+  // Two servers need at least 64 coordinates: TRAIN's model, with d = 100.
+  const sharded = ['--model', 'rosenbrock:100', ...TRAIN.slice(2)];
+  const primary = new SignpsProcess(['server', '--host', '127.0.0.1', '--port', '0', ...sharded, '--servers', '2', '--out', join(directory, 'primary'), ...serverTls]);
+  try {
+    const port = await listeningPort(primary);
+    const shard = new SignpsProcess(['server', '--join', `127.0.0.1:${port}`, '--host', '127.0.0.1', '--port', '0', '--out', join(directory, 'shard'), ...serverTls]);
+    try {
+      const worker = await runCli(
+        ['worker', '--server', `127.0.0.1:${port}`, '--tls-ca', file('good-ca.pem'), '--tls-cert', file('good-client.pem'), '--tls-key', file('good-client.key')],
+        90_000,
+      );
+      assert.equal(worker.code, 0, worker.stderr);
+      assert.equal(await primary.exited, 0);
+      assert.equal(await shard.exited, 0, shard.stderr);
+      const finished = jsonLines(worker.stdout).find((e) => e.event === 'finished');
+      const summary = JSON.parse(readFileSync(join(directory, 'primary', 'summary.json'), 'utf8'));
+      assert.equal(finished?.parameterHash, summary.parameterHash, 'the worker ends with the parameters the two servers hold');
+    } finally {
+      await shard.stop();
+    }
+  } finally {
+    await primary.stop();
+  }
 });
 
 test('a missing certificate file is one clear line', async () => {
