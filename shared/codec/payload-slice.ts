@@ -13,25 +13,28 @@ export interface CoordinateRange {
 }
 
 /**
- * The payload (`format`, d coordinates, M workers) restricted to `range`, as a fresh word-aligned buffer trimmed
- * to that range's payload length; `out` (allocatePayload(format, range.count, m)) is reused when given.
+ * The payload (`format`, d coordinates, M workers) restricted to `range`, word-aligned and trimmed to that range's
+ * payload length. A one-region format (f32, sign-bits) gives a view of `payload`: its range is already a run of
+ * whole words there, and copying it would cost the worker a pass over the payload every round. The others are
+ * copied into `out` (allocatePayload(format, range.count, m)) when given, else into a fresh buffer.
  */
 export function slicePayload(payload: Uint8Array, format: WireFormat, d: number, m: number, range: CoordinateRange, out?: Uint8Array): Uint8Array {
   if (range.first % 32 !== 0 || range.first + range.count > d || range.count < 1) {
     throw new RangeError(`coordinate range ${range.first}+${range.count} is not word-aligned inside 0..${d}`);
   }
-  const target = out ?? allocatePayload(format, range.count, m);
-  if (format === 'f32') {
-    target.set(payload.subarray(4 * range.first, 4 * (range.first + range.count)));
-  } else {
-    const whole = wordRegions(payload, format, d, m);
-    const sliced = wordRegions(target, format, range.count, m);
-    const firstWord = range.first / 32;
-    whole.forEach((region, r) => {
-      // scaled-sign-bits' scale: the same for every shard.
-      if (format === 'scaled-sign-bits' && r === 0) sliced[r].set(region);
-      else sliced[r].set(region.subarray(firstWord, firstWord + signWordCount(range.count)));
-    });
+  const bytes = payloadBytes(format, range.count, m);
+  if (format === 'f32' || format === 'sign-bits') {
+    const firstByte = format === 'f32' ? 4 * range.first : range.first / 8;
+    return payload.subarray(firstByte, firstByte + bytes);
   }
-  return target.subarray(0, payloadBytes(format, range.count, m));
+  const target = out ?? allocatePayload(format, range.count, m);
+  const whole = wordRegions(payload, format, d, m);
+  const sliced = wordRegions(target, format, range.count, m);
+  const firstWord = range.first / 32;
+  whole.forEach((region, r) => {
+    // scaled-sign-bits' scale: the same for every shard.
+    if (format === 'scaled-sign-bits' && r === 0) sliced[r].set(region);
+    else sliced[r].set(region.subarray(firstWord, firstWord + signWordCount(range.count)));
+  });
+  return target.subarray(0, bytes);
 }
