@@ -223,7 +223,7 @@ function serverFlags(o: ServerOptions, outDir: string): string[] {
     '--diagnostics-every', String(o.diagnosticsEvery),
     '--quorum', String(o.quorum), '--round-timeout', String(o.roundTimeoutMs / 1000),
     '--checkpoint-every', String(o.checkpointEvery), ...optional('--checkpoint-dir', o.checkpointDir), ...(o.resume ? ['--resume'] : []), ...(o.overwrite ? ['--overwrite'] : []),
-    '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir, ...((o.servers ?? 1) > 1 ? ['--servers', String(o.servers)] : []),
+    '--kernels', o.kernels, '--chunk-kib', String(o.chunkBytes / 1024), '--backend', o.backend, '--out', outDir, ...((o.servers ?? 1) > 1 ? ['--servers', String(o.servers), '--shard-wait', String(o.shardWaitMs / 1000)] : []),
     ...(o.dashboard ? ['--dashboard', formatAddress(o.dashboard)] : []),
   ];
 }

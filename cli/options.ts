@@ -132,6 +132,11 @@ export const serversOption = {
     default: 1,
     describe: 'Server processes S that split the parameters into coordinate ranges; the others start with `signps server --join` (local starts them)',
   },
+  'shard-wait': {
+    type: 'number',
+    default: 300,
+    describe: 'With --servers: seconds the run waits, paused, for a lost shard server to be restarted with --resume before it stops; 0: stop at once',
+  },
 } as const satisfies Record<string, Options>;
 
 export const shardJoinOptions = {

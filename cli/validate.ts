@@ -44,6 +44,7 @@ export interface RunFlags {
   backend: string;
   dashboard?: string;
   servers?: number;
+  'shard-wait'?: number;
 }
 
 export function integerIn(flag: string, value: number, min: number, max: number): number {
@@ -76,6 +77,11 @@ function quorumCount(text: string, workers: number): number {
     throw new ConfigError(`--quorum must be a count from 1 to --workers (${workers}) or a fraction like 0.5, got "${text}"`);
   }
   return count;
+}
+
+function secondsOrZero(flag: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${given(flag, value)} must be a number of seconds, 0 or more, got ${givenText(flag, value)}`);
+  return value;
 }
 
 function positiveNumber(flag: string, value: number): number {
@@ -189,6 +195,7 @@ export function serverOptionsFrom(flags: RunFlags & FaultFlags & SecurityCliFlag
     port: integerIn('port', port, 0, 65535),
     dashboard: flags.dashboard === undefined ? undefined : dashboardAddress(flags.dashboard),
     servers: integerIn('servers', flags.servers ?? 1, 1, MAX_SERVERS),
+    shardWaitMs: 1000 * secondsOrZero('shard-wait', flags['shard-wait'] ?? 300),
   };
 }
 

@@ -83,6 +83,8 @@ export interface ServerOptions {
   dashboard?: Address;
   /** Server processes S splitting the coordinates (this one is the primary); 1 (the default): unsharded. */
   servers?: number;
+  /** How long a sharded run waits, paused, for a lost shard server to come back with --resume; 0: stop at once. */
+  shardWaitMs: number;
 }
 
 /** How long the server waits, after the last round, for every worker to collect the final update. */
@@ -128,8 +130,11 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const settings = options.resume ? readRunSettings(options.out) : undefined;
   const runId = settings?.runId ?? newRunId();
   const kernels = kernelSet(options.kernels);
-  const recordResume = (round: number) =>
-    writeRunSettings(options.out, { ...settings!, resumes: [...(settings!.resumes ?? []), { at: new Date().toISOString(), round, rounds: config.rounds, software: software() }] });
+  const recordResume = (round: number) => {
+    // Read again: a roll-back after a lost shard server records itself as a resume too.
+    const current = readRunSettings(options.out);
+    writeRunSettings(options.out, { ...current, resumes: [...(current.resumes ?? []), { at: new Date().toISOString(), round, rounds: config.rounds, software: software() }] });
+  };
   // A sharded run's store is made once its shards have registered (a resume picks the round all of them hold).
   let store: ParameterStore | undefined;
   if (servers === 1) {
@@ -148,8 +153,11 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const watch = options.dashboard ? await startRunWatch(options.dashboard, { config, settings: shownSettings, membership, traffic, token, log }) : undefined;
   const sessions: Sessions = new Map();
 
+  // A lost shard server ends the stretch of rounds under way (armed again after each roll-back).
   let shardLost: (shard: RegisteredShard) => void = () => undefined;
-  const lost = new Promise<RegisteredShard>((resolve) => (shardLost = resolve));
+  let lost!: Promise<RegisteredShard>;
+  const armLost = () => (lost = new Promise<RegisteredShard>((resolve) => (shardLost = resolve)));
+  armLost();
   const registry = servers > 1 ? new ShardRegistry(ranges, runId, options.resume, (shard) => shardLost(shard)) : undefined;
   const refusals = new RefusalLog(log);
   const service = serviceUntilReady(
@@ -184,9 +192,23 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     process.once('SIGINT', () => resolve('SIGINT'));
   });
 
+  const terms = {
+    config, runId, membershipKey: membership.key, evalEvery: options.evalEvery, checkpointEvery: options.checkpointEvery, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs,
+  };
+  /** The newest round every server holds a checkpoint of, or what each holds when there is none. */
+  const commonRound = (registered: RegisteredShard[]): number | string => {
+    const owned = validCheckpointRounds(checkpointDir, runId);
+    const round = newestCommonRound([owned, ...registered.map((shard) => shard.checkpointRounds)]);
+    if (round !== undefined) return round;
+    return [`primary: ${owned.join(', ') || 'none'}`, ...registered.map((shard) => `shard ${shard.index}: ${shard.checkpointRounds.join(', ') || 'none'}`)].join('; ');
+  };
   let slices: ShardSlices | undefined;
+  const openSlices = (registered: RegisteredShard[]) => {
+    slices?.close();
+    slices = new ShardSlices(registered.map((shard) => ({ address: shard.address, range: ranges[shard.index] })), membership.key, options.security);
+  };
   if (registry) {
-    const registered = await Promise.race([registry.allRegistered, signalled]);
+    const registered = await Promise.race([registry.allRegistered(), signalled]);
     if (typeof registered === 'string') {
       registry.stopAll(`the primary stopped (${registered}) before the run started`);
       await shutdown(server);
@@ -195,67 +217,133 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     let initial: Float32Array | undefined;
     let resumeRound: number | undefined;
     if (settings) {
-      const owned = validCheckpointRounds(checkpointDir, runId);
-      resumeRound = newestCommonRound([owned, ...registered.map((shard) => shard.checkpointRounds)]);
-      if (resumeRound === undefined) {
-        const held = [`primary: ${owned.join(', ') || 'none'}`, ...registered.map((shard) => `shard ${shard.index}: ${shard.checkpointRounds.join(', ') || 'none'}`)];
+      const common = commonRound(registered);
+      if (typeof common === 'string') {
         registry.stopAll('no round every server holds a checkpoint of');
         await shutdown(server);
-        throw new ConfigError(`cannot resume: no round every server holds a checkpoint of (${held.join('; ')}); start a new run`);
+        throw new ConfigError(`cannot resume: no round every server holds a checkpoint of (${common}); start a new run`);
       }
+      resumeRound = common;
       store = resumeSlice(checkpointDir, runId, resumeRound, ownConfig, config, kernels, log);
       recordResume(store.round);
     } else {
       initial = problem.initialParameters(options.seed);
       store = new ParameterStore(initial.slice(own.first, own.first + own.count), 0, kernels.applyUpdate);
     }
-    await registry.assign(
-      { config, runId, membershipKey: membership.key, evalEvery: options.evalEvery, checkpointEvery: options.checkpointEvery, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs },
-      resumeRound, initial,
-    );
-    slices = new ShardSlices(registered.map((shard) => ({ address: shard.address, range: ranges[shard.index] })), membership.key, options.security);
+    await registry.assign(terms, resumeRound, initial);
+    openSlices(registered);
     log.info(
       { event: 'shards', shards: registry.shardMap() },
       `all ${servers} servers are there: ${ranges.map((r, i) => `[${r.first}, ${r.first + r.count}) ${i === 0 ? 'here' : registry.shardMap()[i].address}`).join(', ')}`,
     );
   }
-  const ownStore = store!;
-  const record = new RunRecord(options.out, { resumeRound: options.resume ? ownStore.round : undefined });
-  const reporter = new ProgressReporter({
-    config, method, problemName: problem.name, evaluate, store: ownStore, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
-    gather: slices && ((round) => slices.gather(round, d, own, ownStore.parameters)),
-    shardTraffic: slices && (() => slices.traffic),
-  });
   if (servers > 1 && options.diagnosticsEvery > 0) log.info({ servers }, 'diagnostics are off in a sharded run: each server sees a slice of the vector only');
-  const coordinator = new RoundCoordinator(
-    ownConfig,
-    ownMethod,
-    sliceAggregator(ownMethod.createAggregator(kernels), own.first / 32),
-    ownStore,
-    { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: options.resume, classicRounds: options.classicRounds, log },
-    (closed) => {
-      if (closed.timing && log.isLevelEnabled('debug')) {
-        log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
-      }
-      reporter.roundClosed(closed);
-      if (options.checkpointEvery > 0 && ownStore.round % options.checkpointEvery === 0 && ownStore.round < config.rounds) saveCheckpoint();
-    },
-    servers > 1
-      ? undefined
-      : createDiagnostics(method, d, kernels, options.diagnosticsEvery, problem.trueGradient && { parameters: ownStore.parameters, trueGradient: problem.trueGradient.bind(problem) }),
-  );
-  service.ready(createHandlers({ config, shards: registry?.shardMap(), membership, coordinator, store: ownStore, traffic, sessions, refusals, log }));
 
-  const outcome = await Promise.race([coordinator.lastRoundClosed.then(() => 'done' as const), signalled, lost.then((shard) => shard)]);
+  /** A stretch of rounds over `from`: the run's start or resume, or (sharded) a roll-back after a lost shard server. */
+  const startRounds = (from: ParameterStore, resumeRound: number | undefined) => {
+    store = from;
+    const stretchSlices = slices;
+    const record = new RunRecord(options.out, { resumeRound });
+    const reporter = new ProgressReporter({
+      config, method, problemName: problem.name, evaluate, store: from, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
+      gather: stretchSlices && ((round) => stretchSlices.gather(round, d, own, from.parameters)),
+      shardTraffic: stretchSlices && (() => stretchSlices.traffic),
+    });
+    const coordinator = new RoundCoordinator(
+      ownConfig,
+      ownMethod,
+      sliceAggregator(ownMethod.createAggregator(kernels), own.first / 32),
+      from,
+      { quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs, resumed: resumeRound !== undefined, classicRounds: options.classicRounds, log },
+      (closed) => {
+        if (closed.timing && log.isLevelEnabled('debug')) {
+          log.debug({ event: 'round-timing', round: closed.round, aggregateMs: closed.aggregateMs, ...closed.timing }, `round ${closed.round} timing`);
+        }
+        reporter.roundClosed(closed);
+        if (options.checkpointEvery > 0 && from.round % options.checkpointEvery === 0 && from.round < config.rounds) saveCheckpoint();
+      },
+      servers > 1
+        ? undefined
+        : createDiagnostics(method, d, kernels, options.diagnosticsEvery, problem.trueGradient && { parameters: from.parameters, trueGradient: problem.trueGradient.bind(problem) }),
+    );
+    service.ready(createHandlers({ config, shards: registry?.shardMap(), membership, coordinator, store: from, traffic, sessions, refusals, log }));
+    return { coordinator, reporter, store: from };
+  };
+
+  let rounds = startRounds(store!, options.resume ? store!.round : undefined);
+  // How the run ends: its last round, a signal, or a lost shard server that did not come back (why, for the line).
+  let outcome: 'done' | NodeJS.Signals | { lost: string };
+  for (;;) {
+    const next = await Promise.race([rounds.coordinator.lastRoundClosed.then(() => 'done' as const), signalled, lost]);
+    if (typeof next === 'string') {
+      outcome = next;
+      break;
+    }
+    const why = `shard server ${next.index} (${next.address}) is gone`;
+    if (!registry || options.shardWaitMs === 0) {
+      outcome = { lost: why };
+      break;
+    }
+    const rolledBack = await rollBackAfterLoss(next);
+    if (typeof rolledBack === 'string' || 'lost' in rolledBack) {
+      outcome = rolledBack;
+      break;
+    }
+    rounds = rolledBack;
+  }
+
+  /**
+   * A shard server is gone: pause the run (no round closes, every worker call is refused as "not ready"), tell the
+   * other shard servers to register again, and wait --shard-wait seconds for the lost one to come back with
+   * --resume. Then every server rolls back to the newest round all of them hold a checkpoint of, and the rounds go
+   * on from there; the workers find themselves out of step (or lost, and join again) and fetch the parameters.
+   */
+  async function rollBackAfterLoss(gone: RegisteredShard): Promise<ReturnType<typeof startRounds> | NodeJS.Signals | { lost: string }> {
+    const shardRegistry = registry!;
+    const at = rounds.store.round;
+    const why = `shard server ${gone.index} (${gone.address}) is gone`;
+    rounds.coordinator.suspend(why);
+    service.pause();
+    shardRegistry.regroup(`${why}; the run rolls back to a checkpoint once it is back`);
+    const waitSeconds = options.shardWaitMs / 1000;
+    const joinAt = `${['0.0.0.0', '::', ''].includes(options.host) ? 'HOST' : options.host}:${port}`;
+    log.warn(
+      { event: 'paused', shard: gone.index, address: gone.address, out: gone.out, round: at, waitSeconds },
+      `${why} at round ${at}: the run is paused; restart that shard server within ${waitSeconds} s with \`signps server --join ${joinAt} --out ${gone.out || '<its --out>'} --resume\` ` +
+        `(and its other flags as before), and every server rolls back to the newest round all of them hold a checkpoint of`,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), options.shardWaitMs)));
+    const back = await Promise.race([shardRegistry.allRegistered(), signalled, timedOut]);
+    clearTimeout(timer);
+    if (back === 'timeout') return { lost: `shard server ${gone.index} (${gone.address}) is gone and did not come back within ${waitSeconds} s` };
+    if (typeof back === 'string') return back;
+    const round = commonRound(back);
+    if (typeof round === 'string') return { lost: `shard server ${gone.index} came back, but no round every server holds a checkpoint of (${round})` };
+    // The rounds it still reports come before the roll-back, which trims metrics.jsonl to the rounds kept.
+    await rounds.reporter.drain();
+    log.info(
+      { event: 'rolled-back', shard: gone.index, from: at, round },
+      `shard server ${gone.index} is back: every server rolls back from round ${at} to round ${round}, the newest all of them hold a checkpoint of`,
+    );
+    const from = resumeSlice(checkpointDir, runId, round, ownConfig, config, kernels, log);
+    recordResume(round);
+    armLost();
+    await shardRegistry.assign(terms, round, undefined);
+    openSlices(back);
+    return startRounds(from, round);
+  }
+
   let failure: Error | undefined;
+  const ownStore = rounds.store;
   if (outcome === 'done') {
-    await Promise.race([coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
+    await Promise.race([rounds.coordinator.finished, delay(FINAL_DELIVERY_GRACE_MS)]);
     saveCheckpoint();
-    await reporter.finish();
+    await rounds.reporter.finish();
   } else {
-    const why = typeof outcome === 'string' ? outcome : `shard server ${outcome.index} (${outcome.address}) is gone`;
+    const why = typeof outcome === 'string' ? outcome : outcome.lost;
     log.warn({ reason: why, round: ownStore.round }, `${why}: stopping at round ${ownStore.round}; checkpoint, then telling workers${registry ? ' and shard servers' : ''} to stop`);
-    coordinator.halt();
+    rounds.coordinator.halt();
     saveCheckpoint();
     if (typeof outcome !== 'string') {
       failure = new ConnectionError(

@@ -130,6 +130,11 @@ export class ProgressReporter {
     }
   }
 
+  /** Resolves once every round closed so far is reported (sharded runs: their evaluations gathered). */
+  drain(): Promise<void> {
+    return this.queue;
+  }
+
   async finish(): Promise<RunSummary> {
     const { config, method, problemName, record, log, store, gather } = this.deps;
     await this.queue;

@@ -9,6 +9,7 @@ interface Waiter {
   round: number;
   phase: Phase;
   resolve: (update: PublishedUpdate) => void;
+  reject: (reason: Error) => void;
 }
 
 export class Publication {
@@ -29,7 +30,12 @@ export class Publication {
 
   /** Resolves once the update of (`round`, `phase`) is published. */
   waitFor(round: number, phase: Phase): Promise<PublishedUpdate> {
-    return new Promise((resolve) => this.waiters.push({ round, phase, resolve }));
+    return new Promise((resolve, reject) => this.waiters.push({ round, phase, resolve, reject }));
+  }
+
+  /** Fails every call still waiting for an update that will not come (the rounds are suspended). */
+  failWaiting(reason: Error): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(reason);
   }
 
   /**

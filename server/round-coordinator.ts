@@ -132,6 +132,18 @@ export class RoundCoordinator {
   }
 
   /**
+   * Stops the rounds for good and lets go of every call waiting on them (a sharded run lost a shard server and
+   * rolls back to a checkpoint): no round closes any more, pulls waiting for an update and a pipelined update in
+   * flight fail as out of step, and fetches waiting for the open round go on at once.
+   */
+  suspend(reason: string): void {
+    this.deadline.halt();
+    this.withdrawPipelined(reason);
+    this.publication.failWaiting(new OutOfStepError(`round ${this.store.round} will not close: ${reason}; fetch the parameters again`));
+    for (const wake of this.roundClosedWaiters.splice(0)) wake();
+  }
+
+  /**
    * Resolves once the parameters are those of a round this worker can contribute to: after the server's pending
    * step, and after the open round closes if the worker already answered it (its pipelined update was withdrawn,
    * say), so a worker back in step does not fetch, push and get refused over and over.

@@ -20,14 +20,26 @@ export interface Registration {
   assignment: ShardAssignment__Output;
   /** A fresh run's initial slice, streamed after the assignment. */
   initialSlice(count: number): Promise<Float32Array>;
-  /** Resolves when the primary says stop (told) or the stream breaks (not told). */
-  stopped: Promise<{ told: boolean; message: string }>;
+  /**
+   * Resolves when the primary says stop (told), or pause (told, paused: register again to roll back to a
+   * checkpoint), or the stream breaks (not told).
+   */
+  stopped: Promise<Ended>;
   close(): void;
 }
 
+export interface Ended {
+  told: boolean;
+  paused?: boolean;
+  message: string;
+}
+
+/** The primary said stop before it sent an assignment (it gave up waiting for a lost shard server). */
+export class StoppedByPrimaryError extends ProtocolError {}
+
 /** Registers with the primary, retrying with backoff while it is not there yet, and waits for the assignment. */
 export async function registerWithPrimary(
-  options: { primary: Address; security: SecurityFlags }, advertise: string, runId: string, shardIndex: number, checkpointRounds: number[], log: Logger,
+  options: { primary: Address; security: SecurityFlags; out: string }, advertise: string, runId: string, shardIndex: number, checkpointRounds: number[], log: Logger,
 ): Promise<Registration> {
   const Client = loadProtocol().signps.v1.ParameterServer;
   const address = formatAddress(options.primary);
@@ -35,20 +47,20 @@ export async function registerWithPrimary(
   const metadata = tokenMetadata(loadToken(options.security));
   const giveUpAt = Date.now() + REGISTER_TIMEOUT_MS;
   for (let attempt = 1, backoffMs = 250; ; attempt++, backoffMs = Math.min(backoffMs * 2, 5_000)) {
-    const stream = client.registerShard({ protocolVersion: PROTOCOL_VERSION, advertise, runId, shardIndex, checkpointRounds }, metadata);
+    const stream = client.registerShard({ protocolVersion: PROTOCOL_VERSION, advertise, runId, shardIndex, checkpointRounds, out: options.out }, metadata);
     const notices: ShardNotice__Output[] = [];
     let wake: () => void = () => undefined;
-    let ended: { told: boolean; message: string } | undefined;
+    let ended: Ended | undefined;
     let streamError: grpc.ServiceError | undefined;
-    let resolveStopped!: (value: { told: boolean; message: string }) => void;
-    const stopped = new Promise<{ told: boolean; message: string }>((resolve) => (resolveStopped = resolve));
-    const finish = (value: { told: boolean; message: string }) => {
+    let resolveStopped!: (value: Ended) => void;
+    const stopped = new Promise<Ended>((resolve) => (resolveStopped = resolve));
+    const finish = (value: Ended) => {
       ended ??= value;
       resolveStopped(ended);
       wake();
     };
     stream.on('data', (notice: ShardNotice__Output) => {
-      if (notice.kind === 'stop') finish({ told: true, message: notice.message });
+      if (notice.kind === 'stop' || notice.kind === 'pause') finish({ told: true, paused: notice.kind === 'pause', message: notice.message });
       else notices.push(notice);
       wake();
     });
@@ -84,6 +96,10 @@ export async function registerWithPrimary(
       };
     }
     stream.cancel();
+    if (ended?.told && !ended.paused) {
+      client.close();
+      throw new StoppedByPrimaryError(`the primary stopped the run before assigning this shard server a range: ${ended.message}`);
+    }
     const code = streamError?.code;
     if (code !== grpc.status.UNAVAILABLE && code !== grpc.status.DEADLINE_EXCEEDED) {
       client.close();

@@ -1,7 +1,10 @@
 // The primary's book of shard servers (a sharded run, `signps server --servers S`): which shard index each
 // registered server got, where workers reach it, which checkpoints it holds, and its open RegisterShard stream.
 // The run starts once all S − 1 have registered; a shard server's stream breaking is how the primary learns at
-// once that the shard is gone. Index 0 is the primary itself and never registers.
+// once that the shard is gone. Then `regroup` pauses the others (they register again, as resuming shards do) and
+// the book waits for all S − 1 once more: the lost one restarted with --resume, and the live ones with the rounds
+// they hold checkpoints of now, so the primary can roll every server back to one round. Index 0 is the primary
+// itself and never registers.
 import type * as grpc from '@grpc/grpc-js';
 import type { CoordinateRange } from '../shared/codec/payload-slice.js';
 import { splitIntoChunks } from '../shared/codec/chunks.js';
@@ -17,6 +20,8 @@ export type ShardStream = grpc.ServerWritableStream<RegisterShardRequest__Output
 export interface RegisteredShard {
   index: number;
   address: string;
+  /** Its run directory on its own machine (--out), for the line that says how to restart it. */
+  out: string;
   checkpointRounds: number[];
   stream: ShardStream;
 }
@@ -36,14 +41,13 @@ export class ShardRegistry {
   private readonly slots: Array<RegisteredShard | undefined>;
   private started = false;
   private resolveAll!: (shards: RegisteredShard[]) => void;
-  /** Resolves once every shard server has registered. */
-  readonly allRegistered = new Promise<RegisteredShard[]>((resolve) => (this.resolveAll = resolve));
+  private everyone = new Promise<RegisteredShard[]>((resolve) => (this.resolveAll = resolve));
 
   constructor(
     readonly ranges: CoordinateRange[],
     private readonly runId: string,
-    /** The primary resumes a run: only that run's shard servers, resuming too, may register. */
-    private readonly resuming: boolean,
+    /** The primary resumes a run (or regroups after a lost shard): only that run's shard servers, resuming too, may register. */
+    private resuming: boolean,
     private readonly onLost: (shard: RegisteredShard) => void,
   ) {
     this.slots = new Array<RegisteredShard | undefined>(ranges.length).fill(undefined);
@@ -59,6 +63,11 @@ export class ShardRegistry {
 
   get complete(): boolean {
     return this.registered === this.expected;
+  }
+
+  /** Resolves once every shard server has registered (again, after `regroup`). */
+  allRegistered(): Promise<RegisteredShard[]> {
+    return this.everyone;
   }
 
   /** Takes a shard server in, or refuses it with a line that says why; returns its registration. */
@@ -85,7 +94,7 @@ export class ShardRegistry {
     if (wanted < 1 || wanted >= this.slots.length || this.slots[wanted]) {
       throw new WrongServerRoleError(`shard ${wanted} of run ${this.runId} is ${this.slots[wanted] ? 'already registered' : 'not part of this run'}; each shard server needs its own --out`);
     }
-    const shard = { index: wanted, address: request.advertise, checkpointRounds: [...request.checkpointRounds], stream };
+    const shard = { index: wanted, address: request.advertise, out: request.out, checkpointRounds: [...request.checkpointRounds], stream };
     this.slots[wanted] = shard;
     const gone = () => {
       if (this.slots[wanted] !== shard) return;
@@ -132,6 +141,23 @@ export class ShardRegistry {
   /** The map workers get at Join: the primary's own range (empty address), then every shard server's. */
   shardMap(): ShardAddress[] {
     return this.ranges.map((range, index) => ({ address: index === 0 ? '' : this.slots[index]?.address ?? '', firstCoordinate: range.first, coordinateCount: range.count }));
+  }
+
+  /**
+   * A shard server is gone and the run goes on without restarting the others: each live one is told to pause and
+   * register again (ending its stream), and the book waits for all S − 1 to register as resuming shards of this run.
+   */
+  regroup(message: string): void {
+    this.started = false;
+    this.resuming = true;
+    this.everyone = new Promise<RegisteredShard[]>((resolve) => (this.resolveAll = resolve));
+    const live = this.shards();
+    this.slots.fill(undefined);
+    for (const shard of live) {
+      if (shard.stream.destroyed) continue;
+      shard.stream.write({ kind: 'pause', message });
+      shard.stream.end();
+    }
   }
 
   /** Tells every shard server to stop (the run is over, or cannot go on) and closes the streams. */
