@@ -1,17 +1,20 @@
-// Faults in a sharded run (`--servers 2`), with real processes over gRPC: a killed worker is replaced and every
-// replica still ends bit-identical to both servers; a killed shard server stops the run with one line and
-// checkpoints at the others, and the run resumed with --resume goes on from the newest round both servers hold.
+// Faults in a sharded run, with real processes over gRPC: a killed worker is replaced and every replica still ends
+// bit-identical to both servers; a killed shard server restarted alone with --resume rolls every server back to
+// the newest round all hold and the run goes on; one that does not come back within --shard-wait stops the run
+// with one line and checkpoints at the others, and the run resumed with --resume on every server goes on from the
+// newest round all of them hold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from './support/cli.js';
 import { finishedHash, listeningPort, SignpsProcess, startWorker, summaryHash } from './support/signps-process.js';
 
 const PROBLEM = ['--model', 'rosenbrock:100', '--method', 'signsgd', '--lr', '0.001', '--eval-every', '0', '--log-every', '10', '--workers', '3'];
 
-function startPrimary(out: string, extra: string[], port = 0): SignpsProcess {
-  return new SignpsProcess(['server', '--host', '127.0.0.1', '--port', String(port), '--servers', '2', '--out', out, ...PROBLEM, ...extra]);
+function startPrimary(out: string, extra: string[], port = 0, servers = 2): SignpsProcess {
+  return new SignpsProcess(['server', '--host', '127.0.0.1', '--port', String(port), '--servers', String(servers), '--out', out, ...PROBLEM, ...extra]);
 }
 
 function startShard(primaryPort: number, out: string, extra: string[] = []): SignpsProcess {
@@ -44,38 +47,98 @@ test('sharded: a worker killed mid-run is replaced, every shard stops waiting fo
   }
 });
 
-test('sharded: a killed shard server stops the run with one line; --resume on every server continues it', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'signps-shard-resume-'));
-  const shardOut = join(out, 'shard');
+test('sharded: a killed shard server is restarted with --resume and the run continues', async () => {
+  // Three servers, so a live shard server is paused and rolled back in place besides the primary.
+  const out = mkdtempSync(join(tmpdir(), 'signps-shard-rejoin-'));
   const args = ['--rounds', '400', '--checkpoint-every', '50'];
-  const primary = startPrimary(out, args);
+  const primary = startPrimary(out, args, 0, 3);
   const port = await listeningPort(primary);
-  const shard = startShard(port, shardOut);
+  const live = startShard(port, join(out, 'shard-a'));
+  const doomed = startShard(port, join(out, 'shard-b'));
+  const workers = [0, 1, 2].map((i) => startWorker(port, `w${i}`));
+  const processes = [primary, live, doomed, ...workers];
+  try {
+    const assigned = await doomed.waitFor((e) => e.event === 'assigned', 'the shard server to be assigned');
+    const doomedOut = join(out, 'shard-b');
+    await primary.waitForRound(130);
+    doomed.signal('SIGKILL');
+    const paused = await primary.waitFor((e) => e.event === 'paused', 'the primary to pause');
+    assert.equal(paused.shard, assigned.shard);
+    const line = String(paused.msg);
+    assert.match(line, new RegExp(`^shard server ${String(assigned.shard)} \\(127\\.0\\.0\\.1:\\d+\\) is gone at round \\d+: the run is paused; restart that shard server within 300 s with`));
+    assert.ok(line.includes(`\`signps server --join 127.0.0.1:${port} --out ${doomedOut} --resume\``), line);
+    await live.waitFor((e) => e.event === 'paused', 'the live shard server to pause');
+
+    const again = startShard(port, doomedOut, ['--resume']);
+    processes.push(again);
+    const rolledBack = await primary.waitFor((e) => e.event === 'rolled-back', 'the primary to roll back');
+    const round = rolledBack.round as number;
+    assert.ok(round >= 100 && round % 50 === 0 && round <= (rolledBack.from as number), `rolled back from ${String(rolledBack.from)} to ${round}`);
+    assert.equal((await again.waitFor((e) => e.event === 'resumed', 'the restarted shard to resume')).round, round);
+    assert.equal((await live.waitFor((e) => e.event === 'resumed', 'the live shard to roll back')).round, round);
+
+    assert.equal(await primary.exited, 0, primary.stderr);
+    assert.equal(await live.exited, 0, live.stderr);
+    assert.equal(await again.exited, 0, again.stderr);
+    const hash = summaryHash(out);
+    for (const worker of workers) {
+      assert.equal(await finishedHash(worker), hash);
+      assert.equal(await worker.exited, 0, worker.stderr);
+    }
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+  }
+});
+
+test('sharded: a killed shard server not back within --shard-wait stops the run with one line; --resume on every server continues it', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'signps-shard-resume-'));
+  const liveOut = join(out, 'shard-a');
+  const doomedOut = join(out, 'shard-b');
+  const args = ['--rounds', '400', '--checkpoint-every', '50'];
+  const primary = startPrimary(out, [...args, '--shard-wait', '2'], 0, 3);
+  const port = await listeningPort(primary);
+  const live = startShard(port, liveOut);
+  const doomed = startShard(port, doomedOut);
   const workers = [0, 1, 2].map((i) => startWorker(port, `w${i}`));
   try {
+    await doomed.waitFor((e) => e.event === 'assigned', 'the shard server to be assigned');
     await primary.waitForRound(130);
-    shard.signal('SIGKILL');
+    doomed.signal('SIGKILL');
+    await primary.waitFor((e) => e.event === 'paused', 'the primary to pause');
     assert.equal(await primary.exited, 1);
-    assert.match(primary.stderr, /^signps server: shard server 1 \(127\.0\.0\.1:\d+\) is gone; .* again with --resume/);
+    assert.match(primary.stderr, /^signps server: shard server \d \(127\.0\.0\.1:\d+\) is gone and did not come back within 2 s; .* again with --resume/);
     assert.equal(primary.stderr.trim().split('\n').length, 1, primary.stderr);
+    // The live shard server, paused and registered again, is told to stop: it checkpoints and exits as told.
+    assert.equal(await live.exited, 0, live.stderr);
+    assert.ok(live.entries.some((e) => e.event === 'checkpoint' && (e.round as number) > 100), 'the live shard checkpoints where it stopped');
 
-    // The workers keep trying to join again (--connect-timeout) while both servers come back.
-    const primaryAgain = startPrimary(out, [...args, '--resume'], port);
-    const shardAgain = startShard(port, shardOut, ['--resume']);
+    // The workers keep trying to join again (--connect-timeout) while every server comes back.
+    const primaryAgain = startPrimary(out, [...args, '--resume'], port, 3);
+    const shardsAgain = [startShard(port, liveOut, ['--resume']), startShard(port, doomedOut, ['--resume'])];
     const again = workers;
     try {
       const resumed = await primaryAgain.waitFor((e) => e.event === 'resumed', 'the primary to resume');
       const round = resumed.round as number;
       assert.ok(round >= 100 && round % 50 === 0, `resumed at ${round}`);
-      assert.equal((await shardAgain.waitFor((e) => e.event === 'resumed', 'the shard to resume')).round, round, 'both servers resume the same round');
+      for (const shard of shardsAgain) {
+        assert.equal((await shard.waitFor((e) => e.event === 'resumed', 'the shard to resume')).round, round, 'every server resumes the same round');
+      }
       assert.equal(await primaryAgain.exited, 0, primaryAgain.stderr);
-      assert.equal(await shardAgain.exited, 0, shardAgain.stderr);
+      for (const shard of shardsAgain) assert.equal(await shard.exited, 0, shard.stderr);
       const hash = summaryHash(out);
       for (const worker of again) assert.equal(await finishedHash(worker), hash);
     } finally {
-      await Promise.all([primaryAgain, shardAgain].map((p) => p.stop()));
+      await Promise.all([primaryAgain, ...shardsAgain].map((p) => p.stop()));
     }
   } finally {
-    await Promise.all([primary, shard, ...workers].map((p) => p.stop()));
+    await Promise.all([primary, live, doomed, ...workers].map((p) => p.stop()));
   }
+});
+
+test('a bad --shard-wait is refused in one line', async () => {
+  const run = await runCli(['server', '--servers', '2', '--shard-wait', '-5']);
+  assert.equal(run.code, 1, run.stderr);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, run.stderr);
+  assert.match(lines[0], /^signps server: --shard-wait must be a number of seconds, 0 or more, got -5$/);
 });
