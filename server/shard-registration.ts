@@ -6,7 +6,7 @@ import { formatAddress } from '../shared/address.js';
 import { ChunkAssembler } from '../shared/codec/chunks.js';
 import { ConnectionError, ProtocolError } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
-import { CHANNEL_OPTIONS, loadProtocol, PROTOCOL_VERSION } from '../shared/protocol.js';
+import { CHANNEL_OPTIONS, loadProtocol, NOT_READY_METADATA, PROTOCOL_VERSION } from '../shared/protocol.js';
 import type { ShardNotice__Output } from '../shared/proto-types/signps/v1/ShardNotice.js';
 import type { ShardAssignment__Output } from '../shared/proto-types/signps/v1/ShardAssignment.js';
 import { channelCredentials, loadToken, tokenMetadata } from '../shared/security.js';
@@ -110,7 +110,8 @@ export async function registerWithPrimary(
       client.close();
       throw new ConnectionError(`no signps primary answered at ${address} within ${REGISTER_TIMEOUT_MS / 1000} s; start it first (signps server --servers S) or check --join`);
     }
-    log.warn({ attempt, retryInMs: backoffMs }, `primary ${address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
+    const why = streamError?.code === grpc.status.UNAVAILABLE && streamError.metadata?.get(NOT_READY_METADATA).length ? streamError.details : undefined;
+    log.warn({ attempt, retryInMs: backoffMs, reason: why }, `primary ${address} ${why ? `not ready (${why})` : 'not reachable yet'}; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
     await new Promise((resolve) => setTimeout(resolve, backoffMs));
   }
 }

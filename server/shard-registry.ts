@@ -9,7 +9,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { CoordinateRange } from '../shared/codec/payload-slice.js';
 import { splitIntoChunks } from '../shared/codec/chunks.js';
 import { PROTOCOL_VERSION, type RunConfig } from '../shared/protocol.js';
-import { RunFullError, VersionMismatchError, WrongServerRoleError } from '../shared/protocol-errors.js';
+import { RunFullError, ShardsNotReadyError, VersionMismatchError, WrongServerRoleError } from '../shared/protocol-errors.js';
 import type { RegisterShardRequest__Output } from '../shared/proto-types/signps/v1/RegisterShardRequest.js';
 import type { ShardNotice } from '../shared/proto-types/signps/v1/ShardNotice.js';
 import type { ShardAddress } from '../shared/proto-types/signps/v1/ShardAddress.js';
@@ -74,6 +74,14 @@ export class ShardRegistry {
   register(request: RegisterShardRequest__Output, stream: ShardStream): RegisteredShard {
     if (request.protocolVersion !== PROTOCOL_VERSION) {
       throw new VersionMismatchError(`shard server speaks protocol v${request.protocolVersion}, the primary v${PROTOCOL_VERSION}; run the same signps version on both`);
+    }
+    const previous = request.runId === this.runId && this.started ? this.slots[request.shardIndex] : undefined;
+    if (previous) {
+      // That shard's server was restarted with --resume before its old stream broke here (its machine went down
+      // without closing the connection): the old one is lost. It retries (UNAVAILABLE) and is taken in the pause.
+      this.slots[request.shardIndex] = undefined;
+      this.onLost(previous);
+      throw new ShardsNotReadyError(`shard ${request.shardIndex} of run ${this.runId} is being replaced; registering again shortly`);
     }
     if (this.resuming && request.runId !== this.runId) {
       throw new WrongServerRoleError(

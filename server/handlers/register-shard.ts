@@ -2,7 +2,8 @@
 // registry sends the assignment once every shard is there, and the stream's end tells the primary the shard is gone.
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../shared/logging.js';
-import { WrongServerRoleError } from '../../shared/protocol-errors.js';
+import { ShardsNotReadyError, WrongServerRoleError } from '../../shared/protocol-errors.js';
+import { NOT_READY_METADATA } from '../../shared/protocol.js';
 import type { RegisterShardRequest__Output } from '../../shared/proto-types/signps/v1/RegisterShardRequest.js';
 import type { ShardNotice } from '../../shared/proto-types/signps/v1/ShardNotice.js';
 import { refusal } from '../refusal.js';
@@ -25,6 +26,9 @@ export function registerShard({ registry, refusals, log }: RegisterShardDeps, ca
       `shard server ${shard.index} registered from ${call.getPeer()} (workers reach it at ${quotePeer(shard.address)}); ${registry.registered}/${registry.expected}`,
     );
   } catch (error) {
-    call.emit('error', refusal(error, refusals, log, undefined, { advertise: quotePeer(call.request.advertise) }));
+    const status = refusal(error, refusals, log, undefined, { advertise: quotePeer(call.request.advertise) });
+    // A shard server being replaced: the new one retries quietly, as a worker does while the run is not ready.
+    if (error instanceof ShardsNotReadyError) status.metadata.set(NOT_READY_METADATA, '1');
+    call.emit('error', status);
   }
 }
