@@ -23,10 +23,12 @@ export interface Checkpoint {
   runId: string;
   round: number;
   parameters: Float32Array;
+  /** A shard server's payload bytes so far, carried into its resume (the primary's are in metrics.jsonl). */
+  traffic?: { uplinkBytes: number; downlinkBytes: number };
 }
 
-export function writeCheckpoint(directory: string, { config, runId, round, parameters }: Checkpoint): string {
-  const header = Buffer.from(JSON.stringify({ config, runId, round }));
+export function writeCheckpoint(directory: string, { config, runId, round, parameters, traffic }: Checkpoint): string {
+  const header = Buffer.from(JSON.stringify({ config, runId, round, traffic }));
   const prefix = Buffer.alloc(12);
   MAGIC.copy(prefix, 0);
   prefix.writeUInt32LE(FORMAT_VERSION, 4);
@@ -100,12 +102,12 @@ export function readCheckpoint(path: string): Checkpoint {
   const digest = createHash('sha256').update(bytes.subarray(0, contentEnd)).digest();
   if (!digest.equals(bytes.subarray(contentEnd))) throw new Error('checksum mismatch (damaged or truncated)');
   const headerLength = bytes.readUInt32LE(8);
-  const { config, runId, round } = JSON.parse(bytes.subarray(12, 12 + headerLength).toString('utf8')) as Omit<Checkpoint, 'parameters'>;
+  const { config, runId, round, traffic } = JSON.parse(bytes.subarray(12, 12 + headerLength).toString('utf8')) as Omit<Checkpoint, 'parameters'>;
   const body = bytes.subarray(12 + headerLength, contentEnd);
   if (body.byteLength !== 4 * config.parameterCount) throw new Error(`holds ${body.byteLength / 4} parameters, header says ${config.parameterCount}`);
   const parameters = new Float32Array(config.parameterCount);
   new Uint8Array(parameters.buffer).set(body);
-  return { config, runId, round, parameters };
+  return { config, runId, round, parameters, ...(traffic ? { traffic } : {}) };
 }
 
 /** Checkpoint file names (of one run, if given), newest first. */

@@ -244,8 +244,11 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     store = from;
     const stretchSlices = slices;
     const record = new RunRecord(options.out, { resumeRound });
+    // After a roll-back metrics.jsonl carries the bytes of the rounds kept; count only those moved since.
+    const base = { uplinkBytes: traffic.uplinkBytes, downlinkBytes: traffic.downlinkBytes };
+    const stretchTraffic = { get uplinkBytes() { return traffic.uplinkBytes - base.uplinkBytes; }, get downlinkBytes() { return traffic.downlinkBytes - base.downlinkBytes; } };
     const reporter = new ProgressReporter({
-      config, method, problemName: problem.name, evaluate, store: from, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
+      config, method, problemName: problem.name, evaluate, store: from, traffic: stretchTraffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
       gather: stretchSlices && ((round) => stretchSlices.gather(round, d, own, from.parameters)),
       shardTraffic: stretchSlices && (() => stretchSlices.traffic),
     });

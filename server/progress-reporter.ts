@@ -20,7 +20,8 @@ export interface ReporterDeps {
   /** Evaluates parameters on held-out data (the problem's own evaluation, handed in by server/main.ts). */
   evaluate: (parameters: Float32Array) => Evaluation;
   store: ParameterStore;
-  traffic: TrafficCounter;
+  /** The primary's own payload bytes since this reporter's rounds began (metrics.jsonl carries those before). */
+  traffic: Pick<TrafficCounter, 'uplinkBytes' | 'downlinkBytes'>;
   record: RunRecord;
   log: Logger;
   evalEvery: number;

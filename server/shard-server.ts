@@ -92,7 +92,7 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  // Kept across roll-backs: the payload bytes count the whole life of this process, and a worker's presence its own.
+  // Kept across roll-backs (a roll-back sets the byte counts to its checkpoint's), as a worker's presence is.
   const traffic = new TrafficCounter();
   const sessions: Sessions = new Map();
   let failure: Error | undefined;
@@ -154,6 +154,8 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
       const checkpoint = loadCheckpointOfRound(checkpointDir, runId, assignment.resumeRound);
       checkSameRun(checkpoint, ownConfig);
       store = new ParameterStore(checkpoint.parameters, checkpoint.round, kernels.applyUpdate);
+      // The bytes counted up to that round, as the primary's metrics.jsonl carries its own (rounds trained again count once).
+      if (checkpoint.traffic) Object.assign(traffic, checkpoint.traffic);
       const settings = readRunSettings(options.out);
       writeRunSettings(options.out, { ...settings, resumes: [...(settings.resumes ?? []), { at: new Date().toISOString(), round: store.round, rounds: config.rounds, software: software() }] });
       log.info({ event: 'resumed', round: store.round, path: checkpoint.path }, `resuming shard ${assignment.shardIndex} at round ${store.round} from ${checkpoint.path}`);
@@ -162,7 +164,8 @@ export async function runShardServer(options: ShardServerOptions, log: Logger): 
       writeRunSettings(options.out, { runId, startedAt: new Date().toISOString(), software: software(), run: config, shard: shardSettings, server: { kernels: resolvedKernelChoice(options.kernels), host: options.host, port, checkpointDir } });
     }
     const saveCheckpoint = () => {
-      const path = writeCheckpoint(checkpointDir, { config: ownConfig, runId, round: store.round, parameters: store.parameters });
+      const counted = { uplinkBytes: traffic.uplinkBytes, downlinkBytes: traffic.downlinkBytes };
+      const path = writeCheckpoint(checkpointDir, { config: ownConfig, runId, round: store.round, parameters: store.parameters, traffic: counted });
       log.info({ event: 'checkpoint', round: store.round, path }, `checkpoint of round ${store.round} written to ${path}`);
     };
 

@@ -5,7 +5,7 @@
 // newest round all of them hold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
@@ -85,6 +85,11 @@ test('sharded: a killed shard server is restarted with --resume and the run cont
       assert.equal(await finishedHash(worker), hash);
       assert.equal(await worker.exited, 0, worker.stderr);
     }
+    // Every server's byte counts cover the whole run, the rounds trained again once: 400 rounds × 3 workers × the
+    // sign bits of [0, 32), [32, 64), [64, 100) (4 + 4 + 5 bytes); the restarted shard's come from its checkpoint.
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { uplinkPayloadBytes: number; servers: Array<{ uplinkPayloadBytes: number }> };
+    assert.equal(summary.servers.length, 3);
+    assert.ok(Math.abs(summary.uplinkPayloadBytes - 400 * 3 * 13) <= 2 * 3 * 13, `uplink bytes ${summary.uplinkPayloadBytes}, expected about ${400 * 3 * 13}`);
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
   }
