@@ -1,7 +1,8 @@
 // `signps server`: holds the parameters, runs the rounds, serves the workers, reports progress and results.
 // With --servers S it is the primary of a sharded run: it holds the first coordinate range, waits for S − 1 shard
 // servers (`signps server --join`, server/shard-server.ts) to register, assigns them the other ranges, and
-// keeps membership, evaluation, the summary and the metrics (docs/DESIGN.md, "Shards").
+// keeps membership, evaluation, the summary and the metrics (docs/DESIGN.md, "Shards"). A lost shard server pauses
+// the run for --shard-wait seconds; restarted with --resume, every server rolls back to a common checkpoint.
 import * as grpc from '@grpc/grpc-js';
 import { join } from 'node:path';
 import { ConfigError, ConnectionError } from '../shared/errors.js';
