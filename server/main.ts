@@ -325,7 +325,7 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     const round = commonRound(back);
     if (typeof round === 'string') return { lost: `shard server ${gone.index} came back, but no round every server holds a checkpoint of (${round})` };
     // The rounds it still reports come before the roll-back, which trims metrics.jsonl to the rounds kept.
-    await rounds.reporter.drain();
+    await rounds.reporter.retire(10_000);
     log.info(
       { event: 'rolled-back', shard: gone.index, from: at, round },
       `shard server ${gone.index} is back: every server rolls back from round ${at} to round ${round}, the newest all of them hold a checkpoint of`,

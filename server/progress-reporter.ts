@@ -67,6 +67,7 @@ export class ProgressReporter {
   /** Sharded runs: the rounds waiting for their evaluation, in order; and the last whole vector gathered. */
   private queue: Promise<void> = Promise.resolve();
   private lastWhole?: Float32Array;
+  private retired = false;
 
   constructor(private readonly deps: ReporterDeps) {}
 
@@ -97,6 +98,7 @@ export class ProgressReporter {
   }
 
   private report(closed: ClosedRound, now: number, { uplinkBytes, downlinkBytes }: { uplinkBytes: number; downlinkBytes: number }, evaluation: Evaluation | undefined): void {
+    if (this.retired) return;
     const { config, record, log, logEvery } = this.deps;
     const finished = closed.round + 1;
     const last = finished === config.rounds;
@@ -131,9 +133,16 @@ export class ProgressReporter {
     }
   }
 
-  /** Resolves once every round closed so far is reported (sharded runs: their evaluations gathered). */
-  drain(): Promise<void> {
-    return this.queue;
+  /**
+   * Ends this reporter's rounds (a sharded run rolls back and trains them again): resolves once every round closed
+   * so far is reported (their evaluations gathered), or after `waitMs` if a slice does not come; a round reported
+   * later is dropped, so it cannot land in the new metrics.jsonl.
+   */
+  async retire(waitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.queue, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+    this.retired = true;
   }
 
   async finish(): Promise<RunSummary> {
