@@ -69,14 +69,14 @@ test('a payload prefix fixes whole words of coordinates, and the whole payload a
 const D = 300_001; // rosenbrock:D, not a multiple of 32: a partial last word; 3 chunks of 16 KiB of sign bits, 74 of floats
 
 /** A server and `workers` worker processes to the end; the summary's hash, the workers' and the pipelined rounds. */
-async function trainToEnd(method: string, extra: string[]): Promise<{ hash: string; workerHashes: string[]; pipelinedRounds: number; ranges: number }> {
+async function trainToEnd(method: string, extra: string[]): Promise<{ hash: string; workerHashes: string[]; pipelinedRounds: number; ranges: number; pacedRounds: number }> {
   const out = mkdtempSync(join(tmpdir(), `signps-pipe-${method}-`));
   const server = new SignpsProcess([
     'server', '--host', '127.0.0.1', '--port', '0', '--workers', '4', '--model', `rosenbrock:${D}`, '--method', method, '--lr', '0.0001',
     '--rounds', '12', '--hash-every', '5', '--eval-every', '0', '--log-every', '1', '--chunk-kib', '16', '--log-level', 'debug', '--log-format', 'json', '--out', out, ...extra,
   ]);
   const port = await listeningPort(server);
-  const workers = [0, 1, 2, 3].map((i) => new SignpsProcess(['worker', '--server', `127.0.0.1:${port}`, '--name', `w${i}`, '--log-format', 'json']));
+  const workers = [0, 1, 2, 3].map((i) => new SignpsProcess(['worker', '--server', `127.0.0.1:${port}`, '--name', `w${i}`, '--log-format', 'json', '--log-level', 'debug']));
   try {
     assert.equal(await server.exited, 0, server.stderr);
     const workerHashes: string[] = [];
@@ -86,7 +86,9 @@ async function trainToEnd(method: string, extra: string[]): Promise<{ hash: stri
     }
     const hash = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).parameterHash as string;
     const pipelined = server.entries.filter((e) => e.event === 'pipelined-round');
-    return { hash, workerHashes, pipelinedRounds: pipelined.length, ranges: pipelined.reduce((sum, e) => sum + (e.ranges as number), 0) };
+    // Rounds in which a worker's upload waited for the update (worker/upload-pacing.ts).
+    const pacedRounds = workers.flatMap((w) => w.entries).filter((e) => e.event === 'round-timing' && (e.pacedMs as number) > 0).length;
+    return { hash, workerHashes, pipelinedRounds: pipelined.length, ranges: pipelined.reduce((sum, e) => sum + (e.ranges as number), 0), pacedRounds };
   } finally {
     await Promise.all([server, ...workers].map((p) => p.stop()));
   }
@@ -98,6 +100,12 @@ for (const [method, pipelines] of [['signsgd', true], ['median', true], ['sgd', 
     assert.equal(classic.pipelinedRounds, 0, '--classic-rounds pipelines nothing');
     assert.equal(pipelined.pipelinedRounds, pipelines ? 12 : 0, 'rounds pipelined');
     if (pipelines) assert.ok(pipelined.ranges >= 2 * 12, `several ranges a round: ${pipelined.ranges} in 12 rounds`);
+    // Uploads are paced in pipelined rounds only, and only beyond the lead (256 KiB): float payloads here are 1.2 MB,
+    // sign payloads 37.5 kB.
+    assert.equal(classic.pacedRounds, 0, 'classic rounds are never paced');
+    const floats = ['median', 'sgd', 'trimmed-mean'].includes(method);
+    if (floats) assert.ok(pipelined.pacedRounds > 0, 'float uploads waited for the update');
+    else assert.equal(pipelined.pacedRounds, 0, 'payloads within the lead are never held back');
     assert.equal(pipelined.hash, classic.hash, 'same parameters as the classic run');
     for (const hash of [...pipelined.workerHashes, ...classic.workerHashes]) assert.equal(hash, pipelined.hash, 'every replica as the server');
   });

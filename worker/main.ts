@@ -18,8 +18,12 @@ import type { BackendChoice, TrainingProblem, WorkerOracle } from '../problem/tr
 import { ContributionRefusedError, NotAMemberError, OutOfStepError } from '../shared/protocol-errors.js';
 import { ServerConnection, ServerLostError, type Joined } from './server-connection.js';
 import { ServerShards } from './server-shards.js';
+import { paceLeadBytes, UploadPacer } from './upload-pacing.js';
 import { formatAddress } from '../shared/address.js';
 import { WorkerStateFiles } from './worker-state.js';
+
+/** A paced upload waits at most this long for the update to advance before it sends the rest (upload-pacing.ts). */
+const PACE_PATIENCE_MS = 1000;
 
 export interface WorkerOptions {
   server: Address;
@@ -166,6 +170,8 @@ async function trainRounds(
   t.restorePending = false;
 
   const timed = log.isLevelEnabled('debug');
+  // Whether each server pipelined its last update: its next upload is paced (upload-pacing.ts).
+  let pipelinedBefore = servers.shards.map(() => false);
   while (!stop.requested) {
     if (round >= config.rounds) {
       // Fetched after the last round closed (its update was withdrawn, or this worker missed its deadline): these
@@ -187,15 +193,23 @@ async function trainRounds(
       const shape = { format: method.downlink, workers: config.workers, weightDecay: method.weightDecay };
       const steps = servers.shards.map((s) => new StreamingStep(sliceOf(candidate, s.range), s.update, shape, method.replicaStepSize(round)));
       // Pull while pushing: a pipelined round publishes the update's first chunks before the uploads end.
+      const pacers = servers.shards.map((s, shard) =>
+        new UploadPacer(method.uplink, method.downlink, s.range.count, paceLeadBytes(config.chunkBytes), pipelinedBefore[shard], PACE_PATIENCE_MS));
       const abandon = new AbortController();
       const pulling = servers.pull(
-        workerId, round, 0, (s) => payloadBytes(method.downlink, s.range.count, config.workers), (shard, bytes) => steps[shard].received(bytes), abandon.signal,
+        workerId, round, 0, (s) => payloadBytes(method.downlink, s.range.count, config.workers),
+        (shard, bytes) => {
+          steps[shard].received(bytes);
+          pacers[shard].updateReceived(bytes);
+        },
+        abandon.signal,
       );
-      pulling.catch(() => undefined); // awaited below; a failure before then must not count as unhandled
+      pulling.catch(() => undefined).finally(() => pacers.forEach((p) => p.release())); // awaited below; a failure before then must not count as unhandled
       try {
         await servers.push(
           workerId, round, 0, payload, loss, config.chunkBytes, { computeMs: computedAt - startedAt, encodeMs: encodedAt - computedAt },
           (error: ContributionRefusedError) => log.warn({ round, reason: error.message }, 'the server refused this round\'s contribution'),
+          (shard, offset) => pacers[shard].beforeSending(offset),
         );
       } catch (error) {
         // Out of step or lost: the update must not step the parameters the worker is about to fetch.
@@ -206,13 +220,15 @@ async function trainRounds(
       const pushedAt = monotonicMs();
       let pulled = await pulling;
       const pulledAt = monotonicMs();
+      pipelinedBefore = pulled.map((update) => update.pipelined);
       pulled.forEach((update, shard) => {
         if (!update.rejected) steps[shard].finish(update.contributors);
       });
       if (timed) {
         const appliedAt = monotonicMs();
         // Instants (monotonic ms) for `signps bench`, which joins them with the server's round-timing lines.
-        log.debug({ event: 'round-timing', workerId, round, startedAt, computedAt, encodedAt, pushedAt, pulledAt, appliedAt }, `round ${round} timing`);
+        const pacedMs = Math.max(...pacers.map((p) => p.waitedMs));
+        log.debug({ event: 'round-timing', workerId, round, startedAt, computedAt, encodedAt, pushedAt, pulledAt, appliedAt, pacedMs }, `round ${round} timing`);
       }
       if (candidate !== parameters && !pulled.every((update) => update.rejected)) {
         await servers.push(workerId, round, 1, new Uint8Array(0), oracle.lossOnLastSample(candidate), config.chunkBytes, undefined, () => undefined);

@@ -38,6 +38,8 @@ export interface PulledUpdate {
   contributors: number;
   /** The safeguard refused the candidate step. */
   rejected: boolean;
+  /** The server published it range by range while the uploads arrived (a pipelined round). */
+  pipelined: boolean;
 }
 
 const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]);
@@ -136,7 +138,7 @@ export class ServerConnection {
   /** `time`: this worker's compute and encoding time for the contribution, reported for the server's time split. */
   async push(
     workerId: number, round: number, phase: number, payload: Uint8Array, loss: number, chunkBytes: number,
-    time?: { computeMs: number; encodeMs: number },
+    time?: { computeMs: number; encodeMs: number }, beforeSending?: (offset: number) => Promise<void>,
   ): Promise<void> {
     let call: grpc.ClientWritableStream<ContributionChunk> | undefined;
     const reply = new Promise<void>((resolve, reject) => {
@@ -147,7 +149,14 @@ export class ServerConnection {
       });
     });
     const messages = [...splitIntoChunks(payload, chunkBytes)].map((chunk, i) => ({ workerId, round, phase, loss, ...chunk, ...(i === 0 ? time : {}) }));
-    await Promise.all([writeWithBackpressure(call!, messages).then(() => call!.end()), reply]);
+    const write = async () => {
+      for (const message of messages) {
+        await beforeSending?.(message.offset);
+        await writeWithBackpressure(call!, [message]);
+      }
+      call!.end();
+    };
+    await Promise.all([write(), reply]);
   }
 
   /**
@@ -159,7 +168,7 @@ export class ServerConnection {
     workerId: number, round: number, phase: number, destination: Uint8Array, expectedBytes: number,
     onProgress?: (receivedBytes: number) => void, abandon?: AbortSignal,
   ): Promise<PulledUpdate> {
-    const pulled: PulledUpdate = { stop: false, contributors: 0, rejected: false };
+    const pulled: PulledUpdate = { stop: false, contributors: 0, rejected: false, pipelined: false };
     const assembler = new ChunkAssembler(destination, expectedBytes, `update of round ${round}`, (bytes) => {
       if (!pulled.rejected) onProgress?.(bytes);
     });
@@ -174,6 +183,7 @@ export class ServerConnection {
         if (!(chunk.rejected && chunk.totalBytes === 0)) assembler.accept(chunk);
         if (chunk.parameterHash.byteLength > 0) pulled.parameterHash = chunk.parameterHash;
         pulled.stop ||= chunk.stop;
+        pulled.pipelined ||= chunk.pipelined;
         pulled.contributors = chunk.contributors;
       },
       'pull update',

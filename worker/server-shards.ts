@@ -104,10 +104,11 @@ export class ServerShards {
   async push(
     workerId: number, round: number, phase: number, payload: Uint8Array, loss: number, chunkBytes: number,
     time: { computeMs: number; encodeMs: number } | undefined, onRefused: (error: ContributionRefusedError) => void,
+    beforeSending?: (shard: number, offset: number) => Promise<void>,
   ): Promise<void> {
-    const results = await Promise.allSettled(this.shards.map((s) => {
+    const results = await Promise.allSettled(this.shards.map((s, index) => {
       const slice = phase === 0 && s.uplink ? slicePayload(payload, this.format.uplink, this.d, this.m, s.range, s.uplink) : payload;
-      return s.connection.push(workerId, round, phase, slice, loss, chunkBytes, time);
+      return s.connection.push(workerId, round, phase, slice, loss, chunkBytes, time, beforeSending && ((offset) => beforeSending(index, offset)));
     }));
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
     for (const refused of failures.filter((e): e is ContributionRefusedError => e instanceof ContributionRefusedError)) onRefused(refused);

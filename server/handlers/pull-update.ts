@@ -66,6 +66,7 @@ async function streamUpdate(
         contributors: update.contributors,
         phase: update.phase,
         rejected: update.rejected,
+        pipelined: progress !== undefined,
         ...(offset + length === totalBytes ? { parameterHash: update.hash, stop: update.stop } : {}),
       });
       offset += length;
