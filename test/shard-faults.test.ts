@@ -55,7 +55,8 @@ test('sharded: a killed shard server is restarted with --resume and the run cont
   const port = await listeningPort(primary);
   const live = startShard(port, join(out, 'shard-a'));
   const doomed = startShard(port, join(out, 'shard-b'));
-  const workers = [0, 1, 2].map((i) => startWorker(port, `w${i}`));
+  // A connect timeout shorter than the pause: a server that answers "paused" is there, and the workers wait for it.
+  const workers = [0, 1, 2].map((i) => startWorker(port, `w${i}`, 2));
   const processes = [primary, live, doomed, ...workers];
   try {
     const assigned = await doomed.waitFor((e) => e.event === 'assigned', 'the shard server to be assigned');
@@ -68,6 +69,7 @@ test('sharded: a killed shard server is restarted with --resume and the run cont
     assert.match(line, new RegExp(`^shard server ${String(assigned.shard)} \\(127\\.0\\.0\\.1:\\d+\\) is gone at round \\d+: the run is paused; restart that shard server within 300 s with`));
     assert.ok(line.includes(`\`signps server --join 127.0.0.1:${port} --out ${doomedOut} --resume\``), line);
     await live.waitFor((e) => e.event === 'paused', 'the live shard server to pause');
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
 
     const again = startShard(port, doomedOut, ['--resume']);
     processes.push(again);

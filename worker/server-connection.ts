@@ -64,9 +64,12 @@ export class ServerConnection {
     this.client.close();
   }
 
-  /** Joins the run, retrying with exponential backoff until `connectTimeoutMs` has passed. */
+  /**
+   * Joins the run, retrying with exponential backoff until no server has answered for `connectTimeoutMs`. A server
+   * that answers "not ready" (a sharded run starting, or paused for a lost shard server) is there: the wait goes on.
+   */
   async join(workerName: string, connectTimeoutMs: number): Promise<Joined> {
-    const giveUpAt = Date.now() + connectTimeoutMs;
+    let giveUpAt = Date.now() + connectTimeoutMs;
     for (let attempt = 1, backoffMs = 250; ; attempt++, backoffMs = Math.min(backoffMs * 2, 5_000)) {
       try {
         const reply = await new Promise<JoinReply__Output>((resolve, reject) =>
@@ -85,14 +88,16 @@ export class ServerConnection {
         const wrong = wrongServer(error, this.address);
         if (wrong) throw wrong;
         if (!RETRYABLE.has(code)) throw this.explain(error, 'join');
+        const notReady = ((error as grpc.ServiceError).metadata?.get(NOT_READY_METADATA).length ?? 0) > 0;
+        if (notReady) giveUpAt = Date.now() + connectTimeoutMs;
         if (Date.now() + backoffMs > giveUpAt) {
           throw new ConnectionError(
             `no signps server answered at ${this.address} within ${Math.round(connectTimeoutMs / 1000)} s; start it first or check --server`,
           );
         }
         const why = (error as grpc.ServiceError).details;
-        if ((error as grpc.ServiceError).metadata?.get(NOT_READY_METADATA).length) {
-          this.log.info({ attempt, retryInMs: backoffMs, reason: why }, `server ${this.address} is starting: ${why}`);
+        if (notReady) {
+          this.log.info({ attempt, retryInMs: backoffMs, reason: why }, `server ${this.address} is not ready: ${why}`);
         } else {
           this.log.warn({ attempt, retryInMs: backoffMs }, `server ${this.address} not reachable yet; retrying in ${(backoffMs / 1000).toFixed(1)} s`);
         }

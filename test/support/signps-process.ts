@@ -73,8 +73,8 @@ export async function listeningPort(server: SignpsProcess): Promise<number> {
 }
 
 /** A worker of the run served on this machine at `port`, patient with a server that restarts. */
-export function startWorker(port: number, name: string): SignpsProcess {
-  return new SignpsProcess(['worker', '--server', `127.0.0.1:${port}`, '--name', name, '--connect-timeout', '60']);
+export function startWorker(port: number, name: string, connectTimeoutSeconds = 60): SignpsProcess {
+  return new SignpsProcess(['worker', '--server', `127.0.0.1:${port}`, '--name', name, '--connect-timeout', String(connectTimeoutSeconds)]);
 }
 
 /** The parameter hash the worker logs when training is over. */
