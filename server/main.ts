@@ -213,6 +213,8 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
       { config, runId, membershipKey: membership.key, evalEvery: options.evalEvery, checkpointEvery: options.checkpointEvery, quorum: options.quorum, roundTimeoutMs: options.roundTimeoutMs },
       resumeRound, initial,
     );
+    // Every shard has its slice: the whole initial vector can go.
+    initial = undefined;
     slices = new ShardSlices(registered.map((shard) => ({ address: shard.address, range: ranges[shard.index] })), membership.key, options.security);
     log.info(
       { event: 'shards', shards: registry.shardMap() },
@@ -224,6 +226,8 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
   const reporter = new ProgressReporter({
     config, method, problemName: problem.name, evaluate, store: ownStore, traffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
     gather: slices && ((round) => slices.gather(round, d, own, ownStore.parameters)),
+    visitInOrder: slices && ((round, visit) => slices.visitInOrder(round, ownStore.parameters, visit)),
+    evaluateInOrder: options.evalGradientNorm ? undefined : problem.evaluateInOrder?.bind(problem),
     shardTraffic: slices && (() => slices.traffic),
   });
   if (servers > 1 && options.diagnosticsEvery > 0) log.info({ servers }, 'diagnostics are off in a sharded run: each server sees a slice of the vector only');
