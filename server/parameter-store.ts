@@ -1,5 +1,5 @@
 // The authoritative float32 parameters and the round they belong to.
-import { type PayloadChunk } from '../shared/codec/chunks.js';
+import type { PayloadChunk } from '../shared/codec/chunks.js';
 import { applyUpdate, type UpdateShape } from '../shared/kernels/apply-update.js';
 import { parameterHash } from '../shared/parameter-hash.js';
 
@@ -69,10 +69,6 @@ export class ParameterReader {
   private frozen = false;
 
   constructor(readonly round: number, private source: Uint8Array, private readonly onRelease: (reader: ParameterReader) => void) {}
-
-  get byteLength(): number {
-    return this.source.byteLength;
-  }
 
   /**
    * Consecutive chunks of at most `chunkBytes`, tagged with the round, made as they are asked for (one empty chunk
