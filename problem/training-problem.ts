@@ -19,6 +19,12 @@ export interface Evaluation {
   metrics: Record<string, number>;
 }
 
+/** An evaluation fed the parameters piece by piece, in coordinate order (TrainingProblem.evaluateInOrder). */
+export interface InOrderEvaluation {
+  add(values: Float32Array): void;
+  result(): Evaluation;
+}
+
 export interface TrainingProblem {
   readonly name: string;
   readonly parameterCount: number;
@@ -27,6 +33,12 @@ export interface TrainingProblem {
   /** Per-worker class counts under a partition, for the server's start-up log (image data sets). */
   shardHistograms?(workers: number, partition: string, seed: number): number[][];
   evaluate(parameters: Float32Array): Evaluation;
+  /**
+   * The same evaluation as one pass over the coordinates in order, for problems whose evaluation is that (the
+   * synthetic model's norm): a sharded run's primary then evaluates slice by slice as the slices arrive and never
+   * holds the whole vector. Must give exactly what `evaluate` gives on the pieces put together.
+   */
+  evaluateInOrder?(): InOrderEvaluation;
   /**
    * ‖∇f‖₂ of the global training loss f = (1/M) Σ f_i, f_i the mean loss over worker i's whole shard (image data
    * sets: one pass over the training set, the workers' own full-batch gradients). A reported metric, never sent.

@@ -232,6 +232,8 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
       store = new ParameterStore(initial.slice(own.first, own.first + own.count), 0, kernels.applyUpdate);
     }
     await registry.assign(terms, resumeRound, initial);
+    // Every shard has its slice: the whole initial vector can go.
+    initial = undefined;
     openSlices(registered);
     log.info(
       { event: 'shards', shards: registry.shardMap() },
@@ -251,6 +253,8 @@ export async function runServer(options: ServerOptions, problem: TrainingProblem
     const reporter = new ProgressReporter({
       config, method, problemName: problem.name, evaluate, store: from, traffic: stretchTraffic, record, log, evalEvery: options.evalEvery, logEvery: options.logEvery, observer: watch,
       gather: stretchSlices && ((round) => stretchSlices.gather(round, d, own, from.parameters)),
+      visitInOrder: stretchSlices && ((round, visit) => stretchSlices.visitInOrder(round, from.parameters, visit)),
+      evaluateInOrder: options.evalGradientNorm ? undefined : problem.evaluateInOrder?.bind(problem),
       shardTraffic: stretchSlices && (() => stretchSlices.traffic),
     });
     const coordinator = new RoundCoordinator(

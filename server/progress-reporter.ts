@@ -1,14 +1,15 @@
 // Turns closed rounds into what people and files see: a progress line every few rounds, an evaluation of the
 // server's parameters every N rounds, metrics.jsonl, and the summary (and curves) at the end. Totals and
 // timings count the whole run: after a resume, what the record carries from the earlier processes too.
-// In a sharded run the primary holds one slice: `gather` puts the whole vector together for an evaluation (the
-// shard servers' slices arrive a little later), so the rounds are reported in order through a queue.
+// In a sharded run the primary holds one slice: it evaluates (and at the end hashes) the whole vector slice by
+// slice as the shard servers' slices arrive, or puts it together (`gather`) where the evaluation needs the whole
+// model; the slices arrive a little later, so the rounds are reported in order through a queue.
 import type { Logger } from '../shared/logging.js';
 import type { Method } from '../shared/methods/method.js';
 import type { RunConfig } from '../shared/protocol.js';
-import type { Evaluation } from '../problem/training-problem.js';
+import type { Evaluation, InOrderEvaluation } from '../problem/training-problem.js';
 import type { ParameterStore } from './parameter-store.js';
-import { parameterHash } from '../shared/parameter-hash.js';
+import { ParameterHasher, parameterHash } from '../shared/parameter-hash.js';
 import type { ClosedRound } from './round-types.js';
 import type { RoundRecord, RunRecord } from './run-record.js';
 import type { TrafficCounter } from './traffic.js';
@@ -30,6 +31,13 @@ export interface ReporterDeps {
   observer?: { roundClosed(record: RoundRecord, closed: ClosedRound): void; finished(summary: RunSummary): void };
   /** Sharded runs: the whole vector after round `round` (the store holds the primary's slice only). */
   gather?: (round: number) => Promise<Float32Array>;
+  /**
+   * Sharded runs: the whole vector after round `round` piece by piece in coordinate order, the primary's own slice
+   * before it returns. With `evaluateInOrder` the primary evaluates and hashes that way and never gathers.
+   */
+  visitInOrder?: (round: number, visit: (values: Float32Array) => void) => Promise<void>;
+  /** The problem's evaluation as one pass over the coordinates, where it has one (TrainingProblem.evaluateInOrder). */
+  evaluateInOrder?: () => InOrderEvaluation;
   /** Sharded runs: each shard server's payload bytes, as of the latest slice gathered. */
   shardTraffic?: () => Array<{ address: string; uplinkBytes: number; downlinkBytes: number }>;
 }
@@ -64,9 +72,9 @@ export class ProgressReporter {
   private lastCloseAt?: number;
   private readonly roundMs: number[] = [];
   private lastEvaluation?: Evaluation;
-  /** Sharded runs: the rounds waiting for their evaluation, in order; and the last whole vector gathered. */
+  /** Sharded runs: the rounds waiting for their evaluation, in order; and the whole vector's hash after the last. */
   private queue: Promise<void> = Promise.resolve();
-  private lastWhole?: Float32Array;
+  private lastHash?: Buffer;
   private retired = false;
 
   constructor(private readonly deps: ReporterDeps) {}
@@ -86,15 +94,34 @@ export class ProgressReporter {
       this.report(closed, now, traffic, due ? this.evaluate(store.parameters) : undefined);
       return;
     }
-    // Started now, so the primary's own slice is copied before its next step.
-    const whole = due ? gather(closed.round) : undefined;
+    // Started now, so the primary's own slice is read before its next step.
+    const whole = due ? this.evaluateShards(closed.round, finished === config.rounds) : undefined;
     this.queue = this.queue
       .then(async () => {
-        const parameters = whole && (await whole);
-        if (parameters) this.lastWhole = parameters;
-        this.report(closed, now, traffic, parameters && this.evaluate(parameters));
+        const evaluated = whole && (await whole);
+        if (evaluated) this.lastEvaluation = evaluated.evaluation;
+        if (evaluated?.hash) this.lastHash = evaluated.hash;
+        this.report(closed, now, traffic, evaluated?.evaluation);
       })
       .catch((error: Error) => this.deps.log.error({ err: error, round: finished }, `round ${finished}: ${error.message}`));
+  }
+
+  /**
+   * Sharded runs: the evaluation of the whole vector after round `round`, and its hash with `hashToo`. Slice by
+   * slice in coordinate order where the problem's evaluation is one pass (the whole vector is never held), else
+   * gathered; the primary's own slice is read before this returns.
+   */
+  private evaluateShards(round: number, hashToo: boolean): Promise<{ evaluation: Evaluation; hash?: Buffer }> {
+    const { gather, visitInOrder, evaluateInOrder, evaluate } = this.deps;
+    if (visitInOrder && evaluateInOrder) {
+      const pass = evaluateInOrder();
+      const hasher = hashToo ? new ParameterHasher() : undefined;
+      return visitInOrder(round, (values) => {
+        pass.add(values);
+        hasher?.add(values);
+      }).then(() => ({ evaluation: pass.result(), hash: hasher?.digest() }));
+    }
+    return gather!(round).then((parameters) => ({ evaluation: evaluate(parameters), hash: hashToo ? parameterHash(parameters) : undefined }));
   }
 
   private report(closed: ClosedRound, now: number, { uplinkBytes, downlinkBytes }: { uplinkBytes: number; downlinkBytes: number }, evaluation: Evaluation | undefined): void {
@@ -148,8 +175,12 @@ export class ProgressReporter {
   async finish(): Promise<RunSummary> {
     const { config, method, problemName, record, log, store, gather } = this.deps;
     await this.queue;
-    if (gather && !this.lastWhole) this.lastWhole = await gather(config.rounds - 1);
-    const evaluation = this.lastEvaluation ?? this.evaluate(this.lastWhole ?? store.parameters);
+    if (gather && !this.lastHash) {
+      const evaluated = await this.evaluateShards(config.rounds - 1, true);
+      this.lastEvaluation = evaluated.evaluation;
+      this.lastHash = evaluated.hash;
+    }
+    const evaluation = this.lastEvaluation ?? this.evaluate(store.parameters);
     const workerRounds = config.workers * config.rounds;
     const own = this.runTraffic();
     const shards = this.deps.shardTraffic?.() ?? [];
@@ -171,7 +202,7 @@ export class ProgressReporter {
       downlinkPayloadBytes: downlinkBytes,
       uplinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
       downlinkFloat32Bytes: workerRounds * 4 * config.parameterCount,
-      parameterHash: (this.lastWhole ? parameterHash(this.lastWhole) : store.hash()).toString('hex'),
+      parameterHash: (this.lastHash ?? store.hash()).toString('hex'),
       ...(shards.length > 0 ? { servers } : {}),
     };
     this.deps.observer?.finished(summary);

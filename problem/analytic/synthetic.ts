@@ -5,7 +5,7 @@
 // `synthetic:D` accepts 1e6, 25M, 1G-style suffixes (k, M, G) or a plain integer.
 import { ConfigError } from '../../shared/errors.js';
 import { Xoshiro128 } from '../../shared/random/xoshiro128.js';
-import type { TrainingProblem } from '../training-problem.js';
+import type { InOrderEvaluation, TrainingProblem } from '../training-problem.js';
 
 const BLOCK = 1 << 20;
 /** The stream id under the run's seed: synthetic gradients share random numbers with nothing else. */
@@ -48,8 +48,24 @@ export function synthetic(parameterText: string | undefined): TrainingProblem {
       };
     },
     evaluate(x) {
-      let squares = 0;
-      for (let j = 0; j < x.length; j++) squares += x[j] * x[j];
+      const pass = parameterNorm();
+      pass.add(x);
+      return pass.result();
+    },
+    evaluateInOrder: parameterNorm,
+  };
+}
+
+/** ‖x‖₂, summed in coordinate order in a double whether it is fed the whole vector or its slices one after another. */
+function parameterNorm(): InOrderEvaluation {
+  let squares = 0;
+  return {
+    add(x) {
+      let sum = squares;
+      for (let j = 0; j < x.length; j++) sum += x[j] * x[j];
+      squares = sum;
+    },
+    result() {
       const norm = Math.sqrt(squares);
       return { headline: `|x| = ${norm.toPrecision(5)}`, metrics: { parameterNorm: norm } };
     },

@@ -1,7 +1,6 @@
 // FetchParameters: a worker (new, or back after falling behind) receives the server's parameters and their round,
 // and takes part in the round after it.
 import type * as grpc from '@grpc/grpc-js';
-import { splitIntoChunks } from '../../shared/codec/chunks.js';
 import type { FetchParametersRequest__Output } from '../../shared/proto-types/signps/v1/FetchParametersRequest.js';
 import type { ParameterChunk } from '../../shared/proto-types/signps/v1/ParameterChunk.js';
 import { writeWithBackpressure } from '../../shared/stream-writer.js';
@@ -29,9 +28,16 @@ export function fetchParameters(
   coordinator
     .parametersReady(workerId)
     .then(() => {
-      const round = store.round;
-      const chunks = [...splitIntoChunks(store.snapshot(), config.chunkBytes)].map((c) => ({ round, ...c }));
-      return writeWithBackpressure(call, chunks);
+      // Views of the live parameters, copied only if the server steps before the stream is done
+      // (ParameterStore.lend): the lease ends once every chunk is serialized (the stream has finished) or it is gone.
+      const reader = store.lend();
+      let released = false;
+      const release = () => {
+        if (!released) reader.release();
+        released = true;
+      };
+      for (const event of ['finish', 'close', 'error']) call.once(event, release);
+      return writeWithBackpressure(call, reader.chunks(config.chunkBytes));
     })
     .then(
       () => call.end(),
