@@ -89,8 +89,9 @@ export class ServerConnection {
         if (wrong) throw wrong;
         if (!RETRYABLE.has(code)) throw this.explain(error, 'join');
         const notReady = ((error as grpc.ServiceError).metadata?.get(NOT_READY_METADATA).length ?? 0) > 0;
-        if (notReady) giveUpAt = Date.now() + connectTimeoutMs;
-        if (Date.now() + backoffMs > giveUpAt) {
+        // The timeout counts from the next attempt after a server last answered.
+        if (notReady) giveUpAt = Date.now() + backoffMs + connectTimeoutMs;
+        else if (Date.now() + backoffMs > giveUpAt) {
           throw new ConnectionError(
             `no signps server answered at ${this.address} within ${Math.round(connectTimeoutMs / 1000)} s; start it first or check --server`,
           );
