@@ -212,9 +212,11 @@ test('netns mode with two shard servers on hosts of their own, and with shards c
   if (!isRoot()) return t.skip('needs root (network namespaces, veth, tc)');
   const out = mkdtempSync(join(tmpdir(), 'signps-bench-shards-'));
   const run = await runCli(
-    // 10 Mbit/s: each direction of a round takes ~75 ms on each server link, time enough for the bench to read the
-    // counters between rounds on a busy machine.
-    ['bench', '--hosts', 'netns', '--link', '10mbit', '--methods', 'signsgd', '--d', '1M', '--workers', '3', '--servers', '2', '--colocate', '--rounds', '5', '--warmup', '1', '--out', out],
+    // 5 Mbit/s: each direction of a round takes ~300 ms on each server link. A pipelined round's update starts as
+    // soon as every worker's first message is in, so the bench's window to read the counters between rounds is
+    // only the last worker's first message (~100 ms here); on a busy machine it reads some too late and leaves
+    // them out (link-snapshots.ts), so 8 rounds give it several to find two in.
+    ['bench', '--hosts', 'netns', '--link', '5mbit', '--methods', 'signsgd', '--d', '1M', '--workers', '3', '--servers', '2', '--colocate', '--rounds', '8', '--warmup', '1', '--out', out],
     110_000,
   );
   assert.equal(run.code, 0, run.stderr);
@@ -228,16 +230,16 @@ test('netns mode with two shard servers on hosts of their own, and with shards c
     assert.ok(link > payload && link < 1.25 * payload, `link ${link} bytes per round against payload ${payload}`);
   }
   // Each server link carries half of what one server's would: the sharded floor is half the one-server floor.
-  const oneServerFloorMs = (1000 * 8 * (cell.payloadUpBytes! + cell.payloadDownBytes!)) / 10e6;
+  const oneServerFloorMs = (1000 * 8 * (cell.payloadUpBytes! + cell.payloadDownBytes!)) / 5e6;
   assert.equal(cell.floorMs, oneServerFloorMs / 2);
   assert.ok(cell.shardPeakRssBytes! > 0, 'the second shard server\'s memory was sampled');
   assertGone(cell.hostsId!);
   // Colocated: a shard server in each of the 3 workers' namespaces; each link carries 2/3 of a worker's payload
-  // and 2 slices of its shard's update each way, so the floor is 2 · (2/3) · 125 kB at 10 Mbit/s.
+  // and 2 slices of its shard's update each way, so the floor is 2 · (2/3) · 125 kB at 5 Mbit/s.
   assert.equal(colocated.status, 'ok', colocated.reason);
   assert.deepEqual([colocated.servers, colocated.colocate], [3, true]);
   assert.equal(colocated.correct, true, colocated.incorrect);
-  assert.ok(Math.abs(colocated.floorMs! - (2 * (2 / 3) * 125_000 * 8 * 1000) / 10e6) < 1e-9, `floor ${colocated.floorMs}`);
+  assert.ok(Math.abs(colocated.floorMs! - (2 * (2 / 3) * 125_000 * 8 * 1000) / 5e6) < 1e-9, `floor ${colocated.floorMs}`);
   assert.equal(colocated.linkUpBytes, undefined, 'colocated links carry the workers\' own traffic too: not counted');
   assertGone(colocated.hostsId!);
 });
