@@ -1,6 +1,6 @@
-// The papers' claims on their analytic problems, each run as a real server and real workers over gRPC. The
-// counterexample's and Rosenbrock's claims are tested through their figures (reproduce.test.ts, safaryan-*).
-// Runs are deterministic for a seed (seeded workers, seeded tie coins, aggregation in worker order).
+// The papers' wire costs (SSDM's k bit-planes down, sto-sign's and EF-signSGD's scale word up), each run as a real
+// server and real workers over gRPC. The claims on the analytic problems (Chen et al.'s 1-D example, the
+// counterexample, Rosenbrock) are tested through their figures (reproduce.test.ts: chen-fig1, safaryan-*).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -8,36 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 
-interface Round {
-  round: number;
-  evaluation: Record<string, number>;
-}
-
-async function train(args: string[]): Promise<{ rounds: Round[]; summary: Record<string, unknown> & { evaluation: Record<string, number> } }> {
+async function train(args: string[]): Promise<{ summary: Record<string, unknown> & { evaluation: Record<string, number> } }> {
   const out = mkdtempSync(join(tmpdir(), 'signps-claims-'));
-  const run = await runCli(['local', '--eval-every', '1', '--log-every', '100000', '--out', out, ...args], 240_000);
+  const run = await runCli(['local', '--log-every', '100000', '--out', out, ...args], 240_000);
   assert.equal(run.code, 0, run.stderr);
-  const rounds = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Round);
-  return { rounds, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) };
+  return { summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) };
 }
-
-const tailMean = (rounds: Round[], metric: string, count: number) =>
-  rounds.slice(-count).reduce((sum, r) => sum + r.evaluation[metric], 0) / count;
-
-test("Chen et al.'s 1-D example: signSGD and medianSGD stall at the median; noise closes the gap", async () => {
-  const common = ['--model', 'chen-1d', '--workers', '3', '--rounds', '1500', '--lr', '0.05', '--noise-scale', '10'];
-  const meanTarget = 13 / 3;
-  const gaps: Record<string, number> = {};
-  for (const method of ['signsgd', 'median', 'noisy-signsgd', 'noisy-median']) {
-    const { rounds } = await train([...common, '--method', method]);
-    gaps[method] = Math.abs(tailMean(rounds, 'x', 300) - meanTarget);
-  }
-  for (const stalled of ['signsgd', 'median']) {
-    assert.ok(gaps[stalled] >= 2, `${stalled} stalls near x = 2: |∇f| = ${gaps[stalled]}`);
-  }
-  assert.ok(gaps['noisy-signsgd'] <= gaps.signsgd / 5, `noisy signSGD: |∇f| ${gaps['noisy-signsgd']} vs ${gaps.signsgd}`);
-  assert.ok(gaps['noisy-median'] <= gaps.median / 5, `noisy medianSGD: |∇f| ${gaps['noisy-median']} vs ${gaps.median}`);
-});
 
 test('wire cost: SSDM sends k = ⌈log2(M+1)⌉ bits down; sto-sign and EF-signSGD send d bits plus one float up', async () => {
   const rounds = 20;
