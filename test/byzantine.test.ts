@@ -3,7 +3,7 @@
 // median shrug it off; the plain mean does not. Runs are deterministic for a seed (seeded workers, seeded tie
 // coins, aggregation in worker order) except for one thing: shards go to workers in join order, so which two
 // shards the attackers hold can change from run to run. That moves the accuracies by up to about 1.5 points; the
-// thresholds leave far more margin than that.
+// threshold leaves far more margin than that.
 //
 // Measured (embedded MNIST, MLP 784-128-10, 7 workers, 100 rounds, batch 64, seed 1):
 //   signsgd 86.2–87.7%, median 83.4–83.9% test accuracy (three runs); sgd diverges (NaN parameters): 9.8%.
@@ -39,17 +39,11 @@ async function accuracyUnderAttack(method: string): Promise<Summary> {
   }
 }
 
-test('2 of 7 workers sending scaled:-10: signSGD and median still train, SGD is wrecked', async (t) => {
-  const accuracy: Record<string, number> = {};
-  for (const method of ['signsgd', 'median', 'sgd']) {
-    accuracy[method] = (await accuracyUnderAttack(method)).evaluation.testAccuracy;
-  }
-  const seen = JSON.stringify(accuracy);
-  t.diagnostic(`test accuracy after ${ROUNDS} rounds under scaled:-10: ${seen}`);
-  // Measured 86.2–87.7% and 83.4–83.9%.
-  assert.ok(accuracy.signsgd >= 0.75, `signsgd under attack trains to a useful accuracy: ${seen}`);
-  assert.ok(accuracy.median >= 0.75, `median under attack trains to a useful accuracy: ${seen}`);
-  // Measured 9.8%: the mean is about (5 − 2·10)/7 ≈ −2.1 times the honest gradient, uphill, and diverges to NaN.
-  assert.ok(accuracy.sgd <= 0.3, `sgd is visibly hurt by the attack: ${seen}`);
-  assert.ok(accuracy.sgd <= Math.min(accuracy.signsgd, accuracy.median) - 0.4, `sgd far below the robust methods: ${seen}`);
+// signSGD and SGD under the same attack are held to it by byzantine-grid --quick (reproduce.test.ts); the median,
+// which that grid leaves out, is held here.
+test('2 of 7 workers sending scaled:-10: medianSGD still trains', async (t) => {
+  const accuracy = (await accuracyUnderAttack('median')).evaluation.testAccuracy;
+  t.diagnostic(`median's test accuracy after ${ROUNDS} rounds under scaled:-10: ${accuracy}`);
+  // Measured 83.4–83.9% (the plain mean under the same attack: 9.8%).
+  assert.ok(accuracy >= 0.75, `median under attack trains to a useful accuracy: ${accuracy}`);
 });
